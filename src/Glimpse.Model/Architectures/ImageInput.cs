@@ -1,0 +1,9 @@
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Architectures;
+
+/// <summary>
+/// What a vision tower consumes: the image processor's pixel tensor (LLaVA [1, 3, H, W]; Qwen2-VL patch rows
+/// [t·h·w, C·T·P·P]) and, for Qwen2-VL, the (t, h, w) patch grid. The caller owns the tensor.
+/// </summary>
+public sealed record ImageInput(Tensor PixelValues, long[]? GridThw = null);

@@ -1,0 +1,240 @@
+using Glimpse.Model.Configuration;
+using Glimpse.Model.Modules;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Architectures;
+
+/// <summary>
+/// LLaVA-1.5: CLIP vision transformer → hidden state <c>vision_feature_layer</c> (CLS dropped for "default") →
+/// two-layer projector → written into the image-token rows of a Llama decoder. Plain 1-D positions.
+/// </summary>
+public sealed class LlavaModel : VisionLanguageModel
+{
+    private readonly ClipVisionTower _visionTower;
+    private readonly LlavaProjector _projector;
+    private readonly LlavaConfig _config;
+
+    public LlavaModel(LlavaConfig config) : base(nameof(LlavaModel), config)
+    {
+        _config = config;
+        _visionTower = new ClipVisionTower(config.Vision);
+        int featureWidth = config.Vision.HiddenSize * config.VisionFeatureLayers.Length;
+        _projector = new LlavaProjector(featureWidth, config.Text.HiddenSize, config.ProjectorHiddenAct, config.ProjectorBias);
+        register_module("vision_tower", _visionTower);
+        register_module("multi_modal_projector", _projector);
+        RegisterLanguageModel();
+    }
+
+    public ClipVisionTower VisionTower => _visionTower;
+
+    /// <summary>Number of image tokens one image becomes.</summary>
+    public int ImageTokenCount => _config.Vision.PatchesPerSide * _config.Vision.PatchesPerSide
+                                  + (_config.VisionFeatureSelectStrategy == "full" ? 1 : 0);
+
+    /// <summary>The vision features before the projector: [K, C·layers].</summary>
+    public Tensor SelectedVisionFeatures(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        int layers = _config.Vision.NumLayers;
+        // hidden_states has L+1 entries (embeddings, then each layer); index -2 is layer L−2's output, so the
+        // encoder only needs to run as deep as the deepest layer selected.
+        var indices = _config.VisionFeatureLayers.Select(i => i < 0 ? layers + 1 + i : i).ToArray();
+        if (indices.Any(i => i < 0 || i > layers))
+            throw new ModelLoadException($"vision_feature_layer [{string.Join(", ", _config.VisionFeatureLayers)}] is out of range for {layers} CLIP layers.");
+        var states = new List<Tensor>();
+        _visionTower.Forward(pixelValues, states, upToLayer: indices.Max());
+        var selected = torch.cat(indices.Select(i => states[i]).ToArray(), -1);             // [1, 1 + P, C·layers]
+        foreach (var s in states) s.Dispose();
+        if (_config.VisionFeatureSelectStrategy == "default") selected = selected[.., 1..];     // drop CLS
+        return selected[0].MoveToOuterDisposeScope();
+    }
+
+    public override Tensor EncodeImage(ImageInput image)
+    {
+        using var scope = NewDisposeScope();
+        var pixels = image.PixelValues;
+        int size = _config.Vision.ImageSize;
+        if (pixels.dim() != 4 || pixels.shape[0] != 1 || pixels.shape[1] != _config.Vision.NumChannels || pixels.shape[2] != size || pixels.shape[3] != size)
+            throw new ArgumentException(
+                $"LLaVA expects pixel_values [1, {_config.Vision.NumChannels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
+        var features = SelectedVisionFeatures(pixels.to(DType, Device));
+        return _projector.Forward(features).MoveToOuterDisposeScope();                       // [K, D]
+    }
+
+    public override (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image) =>
+        (torch.arange(ids.Length, dtype: int64, device: Device).view(1, 1, -1), 0);
+}
+
+/// <summary>linear_1 → act → linear_2, from vision width to text width.</summary>
+public sealed class LlavaProjector : CheckpointModule
+{
+    private readonly Linear _linear1, _linear2;
+    private readonly Func<Tensor, Tensor> _act;
+
+    public LlavaProjector(int visionWidth, int textWidth, string act, bool bias) : base(nameof(LlavaProjector))
+    {
+        _linear1 = nn.Linear(visionWidth, textWidth, bias);
+        _linear2 = nn.Linear(textWidth, textWidth, bias);
+        _act = Activations.Get(act);
+        register_module("linear_1", _linear1);
+        register_module("linear_2", _linear2);
+    }
+
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return _linear2.forward(_act(_linear1.forward(x))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>CLIP's vision transformer (<c>vision_tower.vision_model</c>): patch + class + position embeddings,
+/// pre-LayerNorm, pre-LN encoder layers. <c>post_layernorm</c> is loaded but LLaVA never applies it.</summary>
+public sealed class ClipVisionTower : CheckpointModule
+{
+    private readonly ClipVisionModel _visionModel;
+
+    public ClipVisionTower(ClipVisionConfig config) : base(nameof(ClipVisionTower))
+    {
+        _visionModel = new ClipVisionModel(config);
+        register_module("vision_model", _visionModel);
+    }
+
+    /// <param name="pixels">[B, C, H, W]</param>
+    /// <param name="hiddenStates">receives the embeddings after pre_layrnorm, then each layer's output, up to <paramref name="upToLayer"/></param>
+    public void Forward(Tensor pixels, List<Tensor> hiddenStates, int upToLayer, AttentionRecorder? recorder = null) =>
+        _visionModel.Forward(pixels, hiddenStates, upToLayer, recorder);
+
+    private sealed class ClipVisionModel : CheckpointModule
+    {
+        private readonly ClipEmbeddings _embeddings;
+        private readonly LayerNorm _preLayerNorm, _postLayerNorm;
+        private readonly ClipEncoder _encoder;
+
+        public ClipVisionModel(ClipVisionConfig c) : base(nameof(ClipVisionModel))
+        {
+            _embeddings = new ClipEmbeddings(c);
+            _preLayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+            _encoder = new ClipEncoder(c);
+            _postLayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+            register_module("embeddings", _embeddings);
+            register_module("pre_layrnorm", _preLayerNorm);   // sic: the checkpoint key has this spelling
+            register_module("encoder", _encoder);
+            register_module("post_layernorm", _postLayerNorm);
+        }
+
+        public void Forward(Tensor pixels, List<Tensor> hiddenStates, int upToLayer, AttentionRecorder? recorder)
+        {
+            using var scope = NewDisposeScope();
+            var h = _preLayerNorm.forward(_embeddings.Forward(pixels));
+            hiddenStates.Add(h.alias().DetachFromDisposeScope());
+            _encoder.Forward(h, hiddenStates, upToLayer, recorder);
+        }
+    }
+
+    private sealed class ClipEmbeddings : CheckpointModule
+    {
+        private readonly Parameter _classEmbedding;
+        private readonly Conv2d _patchEmbedding;
+        private readonly Embedding _positionEmbedding;
+
+        public ClipEmbeddings(ClipVisionConfig c) : base(nameof(ClipEmbeddings))
+        {
+            _classEmbedding = new Parameter(torch.zeros(c.HiddenSize));
+            _patchEmbedding = nn.Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, bias: false);
+            _positionEmbedding = nn.Embedding(c.PatchesPerSide * c.PatchesPerSide + 1, c.HiddenSize);
+            register_parameter("class_embedding", _classEmbedding);
+            register_module("patch_embedding", _patchEmbedding);
+            register_module("position_embedding", _positionEmbedding);
+        }
+
+        /// <returns>[B, 1 + P, C]: CLS, then the patches in row-major order, plus position embeddings.</returns>
+        public Tensor Forward(Tensor pixels)
+        {
+            using var scope = NewDisposeScope();
+            long b = pixels.shape[0];
+            var patches = _patchEmbedding.forward(pixels).flatten(2).transpose(1, 2);          // [B, P, C]
+            var cls = _classEmbedding.view(1, 1, -1).expand(b, 1, -1);
+            var tokens = torch.cat([cls, patches], 1);
+            return (tokens + _positionEmbedding.weight!.unsqueeze(0)).MoveToOuterDisposeScope();
+        }
+    }
+
+    private sealed class ClipEncoder : CheckpointModule
+    {
+        private readonly ModuleList<ClipEncoderLayer> _layers;
+
+        public ClipEncoder(ClipVisionConfig c) : base(nameof(ClipEncoder))
+        {
+            _layers = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(_ => new ClipEncoderLayer(c)).ToArray());
+            register_module("layers", _layers);
+        }
+
+        public void Forward(Tensor h, List<Tensor> hiddenStates, int upToLayer, AttentionRecorder? recorder)
+        {
+            using var scope = NewDisposeScope();
+            for (int i = 0; i < upToLayer; i++)
+            {
+                h = _layers[i].Forward(h, recorder);
+                hiddenStates.Add(h.alias().DetachFromDisposeScope());
+            }
+        }
+    }
+
+    private sealed class ClipEncoderLayer : CheckpointModule
+    {
+        private readonly LayerNorm _norm1, _norm2;
+        private readonly ClipAttention _attention;
+        private readonly VisionMlp _mlp;
+
+        public ClipEncoderLayer(ClipVisionConfig c) : base(nameof(ClipEncoderLayer))
+        {
+            _norm1 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+            _attention = new ClipAttention(c.HiddenSize, c.NumHeads);
+            _norm2 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+            _mlp = new VisionMlp(c.HiddenSize, c.IntermediateSize, c.HiddenAct);
+            register_module("layer_norm1", _norm1);
+            register_module("self_attn", _attention);
+            register_module("layer_norm2", _norm2);
+            register_module("mlp", _mlp);
+        }
+
+        public Tensor Forward(Tensor h, AttentionRecorder? recorder)
+        {
+            using var scope = NewDisposeScope();
+            h = h + _attention.Forward(_norm1.forward(h), recorder);
+            h = h + _mlp.Forward(_norm2.forward(h));
+            return h.MoveToOuterDisposeScope();
+        }
+    }
+
+    private sealed class ClipAttention : CheckpointModule
+    {
+        private readonly Linear _q, _k, _v, _out;
+        private readonly int _heads;
+
+        public ClipAttention(int hidden, int heads) : base(nameof(ClipAttention))
+        {
+            _heads = heads;
+            _q = nn.Linear(hidden, hidden);
+            _k = nn.Linear(hidden, hidden);
+            _v = nn.Linear(hidden, hidden);
+            _out = nn.Linear(hidden, hidden);
+            register_module("q_proj", _q);
+            register_module("k_proj", _k);
+            register_module("v_proj", _v);
+            register_module("out_proj", _out);
+        }
+
+        /// <param name="x">[B, N, C]</param>
+        public Tensor Forward(Tensor x, AttentionRecorder? recorder)
+        {
+            using var scope = NewDisposeScope();
+            long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
+            Tensor Heads(Linear proj) => proj.forward(x).view(b, n, _heads, d).transpose(1, 2);   // [B, H, N, d]
+            var attended = AttentionKernel.Attend(Heads(_q), Heads(_k), Heads(_v), causal: false, recorder);
+            return _out.forward(attended.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using Glimpse.Model.Configuration;
+using Glimpse.Model.Modules;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Architectures;
+
+/// <summary>
+/// A decoder-only vision-language model: a family-specific vision tower writes image features into the embeddings
+/// of the image placeholder tokens, then a shared causal decoder and LM head run. Subclasses (one file per family)
+/// supply the vision tower and the position ids; everything else — generation, the explain-mode forward — is here
+/// and in the Generation namespace.
+/// </summary>
+public abstract class VisionLanguageModel : CheckpointModule
+{
+    private readonly Linear? _lmHead;
+
+    protected VisionLanguageModel(string name, VisionLanguageConfig config) : base(name)
+    {
+        Config = config;
+        LanguageModel = new TextDecoder(config.Text);
+        // Tied checkpoints have no lm_head.weight: the LM head reads the input embedding matrix.
+        _lmHead = config.Text.TieWordEmbeddings ? null : nn.Linear(config.Text.HiddenSize, config.Text.VocabSize, hasBias: false);
+    }
+
+    /// <summary>Registers the shared submodules under Hugging Face's (post-4.52, "model."-less) names.</summary>
+    protected void RegisterLanguageModel()
+    {
+        register_module("language_model", LanguageModel);
+        if (_lmHead is not null) register_module("lm_head", _lmHead);
+    }
+
+    public VisionLanguageConfig Config { get; }
+    public TextDecoder LanguageModel { get; }
+
+    public Device Device => LanguageModel.EmbeddingWeight.device;
+    public ScalarType DType => LanguageModel.EmbeddingWeight.dtype;
+
+    /// <summary>Image features, one row per image token: [K, D] in the decoder's dtype.</summary>
+    public abstract Tensor EncodeImage(ImageInput image);
+
+    /// <summary>Position ids [axes, 1, N] for a full sequence, and the offset that positions after it follow
+    /// (position of sequence index i ≥ N is i + delta on every axis).</summary>
+    public abstract (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image);
+
+    /// <summary>Raw logits [.., vocab] in float32.</summary>
+    public Tensor Logits(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        var logits = _lmHead is null
+            ? nn.functional.linear(hidden, LanguageModel.EmbeddingWeight)
+            : _lmHead.forward(hidden);
+        return logits.to(float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Token embeddings [1, N, D] with the image features written, in order, into the image-token rows.
+    /// The number of image tokens must equal the number of feature rows.
+    /// </summary>
+    public Tensor Embed(long[] ids, Tensor? imageFeatures)
+    {
+        using var scope = NewDisposeScope();
+        ValidateIds(ids);
+        var idTensor = torch.tensor(ids, device: Device).unsqueeze(0);                  // [1, N]
+        var embeddings = LanguageModel.Embed(idTensor);                                   // [1, N, D]
+        long imageTokens = ids.LongCount(id => id == Config.ImageTokenId);
+        long featureRows = imageFeatures?.shape[0] ?? 0;
+        if (imageTokens != featureRows)
+            throw new ArgumentException(
+                $"The prompt has {imageTokens} image tokens (id {Config.ImageTokenId}) but the image gives {featureRows} feature rows; " +
+                "the placeholder must be expanded to exactly the image's token count.");
+        if (imageFeatures is not null && featureRows > 0)
+        {
+            var mask = (idTensor == Config.ImageTokenId).unsqueeze(-1).expand_as(embeddings);
+            embeddings = embeddings.masked_scatter(mask, imageFeatures.to(embeddings.dtype));
+        }
+        return embeddings.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Positions [axes, B, count] for tokens at sequence indices start … start+count−1 after a prompt.</summary>
+    public Tensor PositionsAfter(long start, long count, long delta, long batch = 1)
+    {
+        using var scope = NewDisposeScope();
+        var line = torch.arange(start + delta, start + delta + count, dtype: int64, device: Device);
+        return line.view(1, 1, count).expand(LanguageModel.PositionAxes, batch, count).contiguous().MoveToOuterDisposeScope();
+    }
+
+    private void ValidateIds(long[] ids)
+    {
+        if (ids.Length == 0) throw new ArgumentException("The token sequence is empty.");
+        int vocab = Config.Text.VocabSize;
+        int bad = Array.FindIndex(ids, id => id < 0 || id >= vocab);
+        if (bad >= 0) throw new ArgumentException($"Token id {ids[bad]} at position {bad} is outside the vocabulary (0…{vocab - 1}).");
+    }
+}

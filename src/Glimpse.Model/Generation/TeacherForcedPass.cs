@@ -1,0 +1,85 @@
+using Glimpse.Model.Architectures;
+using Glimpse.Model.Modules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Generation;
+
+/// <summary>Options of a <see cref="TeacherForcedPass"/>.</summary>
+public sealed record TeacherForcedOptions
+{
+    /// <summary>Keep the decoder in the autograd graph so gradients can be taken with respect to the attention
+    /// probabilities (explain mode). Parameters never receive gradients.</summary>
+    public bool TrackGradients { get; init; }
+    /// <summary>Keep every layer's input and the final normed output (L + 1 tensors).</summary>
+    public bool KeepHiddenStates { get; init; }
+    /// <summary>Run B identical copies of the sequence, so that batch row b can back-propagate its own target.</summary>
+    public int Batch { get; init; } = 1;
+    /// <summary>Image features computed earlier (e.g. for generation), reused instead of running the vision tower again.</summary>
+    public Tensor? ImageFeatures { get; init; }
+}
+
+/// <summary>
+/// One forward over a whole known sequence (prompt + answer) with the explicit attention path, keeping every
+/// decoder layer's attention probabilities [B, H, N, N]. In explain mode (<see cref="TeacherForcedOptions.TrackGradients"/>)
+/// the graph starts at the merged input embeddings, so backward touches only activations.
+/// </summary>
+public sealed class TeacherForcedPass : IDisposable
+{
+    private readonly AttentionRecorder _recorder = new();
+    private readonly List<Tensor> _hiddenStates = [];
+
+    /// <summary>Raw logits [B, N, vocab], float32.</summary>
+    public Tensor Logits { get; }
+    /// <summary>Decoder attention probabilities, one [B, H, N, N] tensor per layer.</summary>
+    public IReadOnlyList<Tensor> Attentions => _recorder.Probabilities;
+    /// <summary>Decoder hidden states [B, N, D] when kept: the input of each layer, then the final normed output.</summary>
+    public IReadOnlyList<Tensor> HiddenStates => _hiddenStates;
+    /// <summary>The input embeddings [B, N, D] after image features were written in (the graph's leaf).</summary>
+    public Tensor Embeddings { get; }
+    public long Length => Logits.shape[1];
+
+    private TeacherForcedPass(VisionLanguageModel model, long[] ids, ImageInput? image, TeacherForcedOptions options)
+    {
+        if (options.Batch < 1) throw new ArgumentOutOfRangeException(nameof(options), "Batch must be at least 1.");
+        using var scope = NewDisposeScope();
+        Tensor embeddings, positions;
+        using (torch.no_grad())
+        {
+            var features = options.ImageFeatures ?? (image is null ? null : model.EncodeImage(image));
+            embeddings = model.Embed(ids, features).expand(options.Batch, -1, -1).contiguous();   // [B, N, D]
+            positions = model.PositionIds(ids, image).Positions.expand(-1, options.Batch, -1);    // [axes, B, N]
+        }
+        using (torch.enable_grad(options.TrackGradients))
+        {
+            if (options.TrackGradients) embeddings.requires_grad_(true);
+            var hidden = model.LanguageModel.Forward(embeddings, positions, cache: null, _recorder,
+                options.KeepHiddenStates ? _hiddenStates : null);
+            Logits = model.Logits(hidden).DetachFromDisposeScope();
+        }
+        Embeddings = embeddings.DetachFromDisposeScope();
+    }
+
+    public static TeacherForcedPass Run(VisionLanguageModel model, long[] ids, ImageInput? image, TeacherForcedOptions? options = null) =>
+        new(model, ids, image, options ?? new TeacherForcedOptions());
+
+    /// <summary>
+    /// ∂outputs/∂A for every layer's attention probabilities A (same shapes as <see cref="Attentions"/>). Entries above
+    /// the diagonal are what autograd returns (⟨∂out_i, V_j⟩), not zero. Keeps the graph for further calls unless
+    /// <paramref name="retainGraph"/> is false.
+    /// </summary>
+    public IList<Tensor> AttentionGradients(IList<Tensor> outputs, IList<Tensor>? gradOutputs = null, bool retainGraph = true)
+    {
+        if (!Embeddings.requires_grad)
+            throw new InvalidOperationException("This pass was run without TrackGradients; no graph exists.");
+        return torch.autograd.grad(outputs, _recorder.Probabilities.ToList(), gradOutputs, retain_graph: retainGraph);
+    }
+
+    public void Dispose()
+    {
+        _recorder.Dispose();
+        foreach (var h in _hiddenStates) h.Dispose();
+        Logits.Dispose();
+        Embeddings.Dispose();
+    }
+}

@@ -1,0 +1,107 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Modules;
+
+/// <summary>
+/// Collects attention probabilities (post-softmax, [B, H, Nq, Nk], one tensor per layer, in layer order) while a
+/// forward runs. Its presence selects the explicit ("eager") attention path; the tensors stay in the autograd graph
+/// when the forward is tracked, so gradients can be taken with respect to them. The recorder owns the tensors.
+/// </summary>
+public sealed class AttentionRecorder : IDisposable
+{
+    private readonly List<Tensor> _probabilities = [];
+    public IReadOnlyList<Tensor> Probabilities => _probabilities;
+
+    internal void Add(Tensor probabilities) => _probabilities.Add(probabilities.DetachFromDisposeScope());
+
+    public void Dispose()
+    {
+        foreach (var p in _probabilities) p.Dispose();
+        _probabilities.Clear();
+    }
+}
+
+/// <summary>Scaled dot-product attention, explicit or fused, shared by every attention module.</summary>
+public static class AttentionKernel
+{
+    /// <param name="q">[B, H, Nq, d]</param>
+    /// <param name="k">[B, H, Nk, d] (key/value heads already repeated to H)</param>
+    /// <param name="v">[B, H, Nk, d]</param>
+    /// <param name="causal">mask key j for query i when j &gt; i + (Nk − Nq)</param>
+    /// <param name="recorder">when given, run the explicit path and record the probabilities</param>
+    /// <returns>[B, H, Nq, d]</returns>
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, bool causal, AttentionRecorder? recorder)
+    {
+        using var scope = NewDisposeScope();
+        long nq = q.shape[2], nk = k.shape[2];
+        if (recorder is null)
+        {
+            // Fused kernel; no probabilities exist. A single new query (decoding) sees every cached key.
+            bool needsMask = causal && nq > 1;
+            if (needsMask && nq != nk)
+                return torch.nn.functional.scaled_dot_product_attention(q, k, v, CausalMask(nq, nk, q.dtype, q.device))
+                    .MoveToOuterDisposeScope();
+            return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_casual: needsMask).MoveToOuterDisposeScope();
+        }
+
+        var scores = q.matmul(k.transpose(-1, -2)) * (1.0 / Math.Sqrt(q.shape[^1]));   // [B, H, Nq, Nk]
+        if (causal && nq > 1) scores = scores + CausalMask(nq, nk, scores.dtype, scores.device);
+        // Softmax in float32 (as Hugging Face does); masked entries come out exactly 0.
+        var probs = torch.nn.functional.softmax(scores, -1, float32).to(q.dtype);
+        recorder.Add(probs);
+        return probs.matmul(v).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Additive mask [Nq, Nk]: the dtype's minimum above the shifted diagonal, 0 elsewhere.</summary>
+    private static Tensor CausalMask(long nq, long nk, ScalarType dtype, Device device)
+    {
+        double min = dtype switch { ScalarType.Float16 => -65504.0, ScalarType.BFloat16 => -3.3895313892515355e38, ScalarType.Float64 => double.MinValue, _ => float.MinValue };
+        return torch.full(nq, nk, min, dtype, device).triu(nk - nq + 1);
+    }
+
+    /// <summary>[B, KV, N, d] → [B, KV·rep, N, d]; query head h reads key/value head h / rep.</summary>
+    public static Tensor RepeatKv(Tensor x, int rep) => rep == 1
+        ? x.alias()
+        : x.unsqueeze(2).expand(x.shape[0], x.shape[1], rep, x.shape[2], x.shape[3]).reshape(x.shape[0], x.shape[1] * rep, x.shape[2], x.shape[3]);
+}
+
+/// <summary>Grouped-query self-attention of a causal decoder with rotary positions (Llama, Qwen2).</summary>
+public sealed class DecoderAttention : CheckpointModule
+{
+    private readonly Linear _q, _k, _v, _o;
+    private readonly int _heads, _kvHeads, _headDim;
+
+    public DecoderAttention(int hidden, int heads, int kvHeads, int headDim, bool qkvBias, bool outputBias)
+        : base(nameof(DecoderAttention))
+    {
+        (_heads, _kvHeads, _headDim) = (heads, kvHeads, headDim);
+        _q = nn.Linear(hidden, heads * headDim, qkvBias);
+        _k = nn.Linear(hidden, kvHeads * headDim, qkvBias);
+        _v = nn.Linear(hidden, kvHeads * headDim, qkvBias);
+        _o = nn.Linear(heads * headDim, hidden, outputBias);
+        register_module("q_proj", _q);
+        register_module("k_proj", _k);
+        register_module("v_proj", _v);
+        register_module("o_proj", _o);
+    }
+
+    /// <param name="x">[B, N, D]</param>
+    /// <param name="cos">[B, 1, N, d]</param>
+    /// <param name="sin">[B, 1, N, d]</param>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, KvCache? cache, int layer, AttentionRecorder? recorder)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], n = x.shape[1];
+        var q = _q.forward(x).view(b, n, _heads, _headDim).transpose(1, 2);      // [B, H, N, d]
+        var k = _k.forward(x).view(b, n, _kvHeads, _headDim).transpose(1, 2);    // [B, KV, N, d]
+        var v = _v.forward(x).view(b, n, _kvHeads, _headDim).transpose(1, 2);
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);               // [B, KV, past + N, d]
+        int rep = _heads / _kvHeads;
+        var attended = AttentionKernel.Attend(q, AttentionKernel.RepeatKv(k, rep), AttentionKernel.RepeatKv(v, rep), causal: true, recorder);
+        return _o.forward(attended.transpose(1, 2).reshape(b, n, _heads * _headDim)).MoveToOuterDisposeScope();
+    }
+}
