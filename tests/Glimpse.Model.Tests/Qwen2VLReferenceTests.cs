@@ -1,0 +1,99 @@
+using Glimpse.Model.Architectures;
+using Glimpse.Model.Generation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Tests;
+
+public sealed class Qwen2VLFixture : IDisposable
+{
+    public ReferenceSet Reference { get; } = ReferenceSet.Qwen2VL();
+    public Qwen2VLModel Model { get; }
+
+    public Qwen2VLFixture() => Model = (Qwen2VLModel)ModelLoader.Load(Reference.ModelDir);
+
+    public long[] Grid => Reference["image_grid_thw"][0].data<long>().ToArray();
+    public ImageInput Image => new(Reference["pixel_values"], Grid);
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Reference.Dispose();
+    }
+}
+
+/// <summary>The Qwen2-VL runtime against Hugging Face transformers 4.47.1 (float32, eager) on the tiny checkpoint.</summary>
+public class Qwen2VLReferenceTests(Qwen2VLFixture fx) : IClassFixture<Qwen2VLFixture>
+{
+    private const double Tol = 1e-4;
+    private ReferenceSet Ref => fx.Reference;
+
+    [Fact]
+    public void VisionRotaryAnglesMatch()
+    {
+        using var angles = fx.Model.Visual.RotaryAngles(fx.Grid, torch.CPU);
+        TensorAssert.RelativeClose(Ref["vision.rot_pos_emb"], angles, 1e-6, "vision.rot_pos_emb");
+    }
+
+    [Fact]
+    public void VisionBlocksAndMergerMatch()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = torch.no_grad();
+        var outputs = new List<Tensor>();
+        var merged = fx.Model.Visual.Forward(Ref["pixel_values"], fx.Grid, outputs);
+        TensorAssert.RelativeClose(Ref["vision.patch_embed"], outputs[0], Tol, "vision.patch_embed");
+        for (int i = 1; i < outputs.Count; i++)
+            TensorAssert.RelativeClose(Ref[$"vision.block.{i - 1}"], outputs[i], Tol, $"vision.block.{i - 1}");
+        TensorAssert.RelativeClose(Ref["image_embeds"], merged, Tol, "image_embeds");
+        Assert.Equal(3, outputs.Count);
+        foreach (var o in outputs) o.Dispose();
+    }
+
+    [Fact]
+    public void MultimodalPositionIdsAndRopeDeltasMatchExactly()
+    {
+        var (positions, delta) = fx.Model.PositionIds(Ref.Ids("input_ids"), fx.Image);
+        using (positions)
+            Assert.Equal(Ref["position_ids"].data<long>().ToArray(), positions.data<long>().ToArray());
+        Assert.Equal(Ref["rope_deltas"].item<long>(), delta);
+
+        var (full, fullDelta) = fx.Model.PositionIds(Ref.Ids("generated_ids"), fx.Image);
+        using (full)
+            Assert.Equal(Ref["full.position_ids"].data<long>().ToArray(), full.data<long>().ToArray());
+        Assert.Equal(delta, fullDelta);
+
+        // Decoding positions continue from the prompt's: index i ≥ S gets i + delta on every axis.
+        long s = Ref.Ids("input_ids").Length;
+        using var after = fx.Model.PositionsAfter(s, 8, delta);
+        using var expectedAfter = Ref["full.position_ids"][.., .., (int)s..];
+        Assert.Equal(expectedAfter.data<long>().ToArray(), after.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void PromptForwardMatchesLogitsHiddenStatesAndAttentions()
+    {
+        using var pass = TeacherForcedPass.Run(fx.Model, Ref.Ids("input_ids"), fx.Image, new() { KeepHiddenStates = true });
+        TensorAssert.RelativeClose(Ref["logits"], pass.Logits[0], Tol, "logits");
+        for (int i = 0; i < pass.HiddenStates.Count; i++)
+            TensorAssert.RelativeClose(Ref[$"hidden_states.{i}"], pass.HiddenStates[i][0], Tol, $"hidden_states.{i}");
+        for (int l = 0; l < pass.Attentions.Count; l++)
+            TensorAssert.RelativeClose(Ref[$"attentions.{l}"], pass.Attentions[l][0], Tol, $"attentions.{l}");
+        Assert.Equal(4, pass.HiddenStates.Count);
+    }
+
+    [Fact]
+    public void TeacherForcedForwardMatchesFullLogitsAndAttentions()
+    {
+        using var pass = TeacherForcedPass.Run(fx.Model, Ref.Ids("generated_ids"), fx.Image);
+        TensorAssert.RelativeClose(Ref["full.logits"], pass.Logits[0], Tol, "full.logits");
+        for (int l = 0; l < pass.Attentions.Count; l++)
+            TensorAssert.RelativeClose(Ref[$"full.attentions.{l}"], pass.Attentions[l][0], Tol, $"full.attentions.{l}");
+    }
+
+    [Fact]
+    public void AttentionGradientsMatchOnTheCausalTriangle() => ReferenceChecks.AttentionGradients(fx.Model, Ref, fx.Image);
+
+    [Fact]
+    public void GreedyGenerationMatchesIdsAndStepLogits() => ReferenceChecks.GreedyGeneration(fx.Model, Ref, fx.Image);
+}
