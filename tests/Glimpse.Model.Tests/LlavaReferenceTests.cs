@@ -85,4 +85,7 @@ public class LlavaReferenceTests(LlavaFixture fx) : IClassFixture<LlavaFixture>
     {
         ReferenceChecks.GreedyGeneration(fx.Model, Ref, fx.Image);
     }
+
+    [Fact]
+    public void BatchedGradientsEqualPerTokenGradients() => ReferenceChecks.BatchedGradientsEqualPerTokenGradients(fx.Model, Ref, fx.Image);
 }

@@ -96,4 +96,7 @@ public class Qwen2VLReferenceTests(Qwen2VLFixture fx) : IClassFixture<Qwen2VLFix
 
     [Fact]
     public void GreedyGenerationMatchesIdsAndStepLogits() => ReferenceChecks.GreedyGeneration(fx.Model, Ref, fx.Image);
+
+    [Fact]
+    public void BatchedGradientsEqualPerTokenGradients() => ReferenceChecks.BatchedGradientsEqualPerTokenGradients(fx.Model, Ref, fx.Image);
 }

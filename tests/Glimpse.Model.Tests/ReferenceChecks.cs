@@ -37,6 +37,32 @@ internal static class ReferenceChecks
         }
     }
 
+    /// <summary>
+    /// A batch-T pass where row b back-propagates only token b's logit gives, in one backward, the same per-token
+    /// gradients as T separate backward passes (the basis of GLIMPSE's batched exact mode).
+    /// </summary>
+    public static void BatchedGradientsEqualPerTokenGradients(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
+    {
+        using var scope = NewDisposeScope();
+        long[] ids = reference.Ids("generated_ids");
+        int promptLength = reference.Json["prompt_len"]!.GetValue<int>();
+        int steps = ids.Length - promptLength;
+        using var batched = TeacherForcedPass.Run(model, ids, image, new() { TrackGradients = true, Batch = steps });
+        var rows = torch.arange(steps);
+        var q = rows + (promptLength - 1);
+        var y = torch.tensor(ids[promptLength..]);
+        var target = batched.Logits.index([rows, q, y]).sum();
+        var together = batched.AttentionGradients([target], retainGraph: false);
+
+        using var single = TeacherForcedPass.Run(model, ids, image, new() { TrackGradients = true });
+        for (int t = 0; t < steps; t++)
+        {
+            var alone = single.AttentionGradients([single.Logits[0, promptLength - 1 + t, ids[promptLength + t]]]);
+            for (int l = 0; l < alone.Count; l++)
+                TensorAssert.RelativeClose(alone[l][0], together[l][t], 1e-5, $"batched gradient, token {t}, layer {l}");
+        }
+    }
+
     public static void GreedyGeneration(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
     {
         using var scope = NewDisposeScope();

@@ -1,0 +1,209 @@
+using System.Text.Json.Nodes;
+using Glimpse.Model.Architectures;
+using Glimpse.Model.Configuration;
+using Glimpse.Model.Generation;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Tests;
+
+/// <summary>Model folders in every layout the loader accepts, and the clear errors for those it refuses.</summary>
+public sealed class LoaderTests : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("glimpse-loader-").FullName;
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    /// <summary>Copies a tiny reference model and rewrites its weights with <paramref name="transform"/>.</summary>
+    private string Variant(string source, Func<Dictionary<string, Tensor>, Dictionary<string, Tensor>>? transform = null,
+        Action<JsonObject>? editConfig = null, string name = "variant")
+    {
+        string dir = Path.Combine(_work, name);
+        Directory.CreateDirectory(dir);
+        foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        if (transform is not null)
+        {
+            var weights = Safetensors.LoadStateDict(Path.Combine(source, "model.safetensors"));
+            var rewritten = transform(weights);
+            Safetensors.SaveStateDict(Path.Combine(dir, "model.safetensors"), rewritten);
+            foreach (var t in weights.Values.Concat(rewritten.Values).Distinct<object>(ReferenceEqualityComparer.Instance)) ((Tensor)t).Dispose();
+        }
+        if (editConfig is not null)
+        {
+            string path = Path.Combine(dir, "config.json");
+            var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            editConfig(json);
+            File.WriteAllText(path, json.ToJsonString());
+        }
+        return dir;
+    }
+
+    private static Dictionary<string, Tensor> Rename(Dictionary<string, Tensor> w, Func<string, string> rename) =>
+        w.ToDictionary(kv => rename(kv.Key), kv => kv.Value);
+
+    private static Tensor PromptLogits(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
+    {
+        using var pass = TeacherForcedPass.Run(model, reference.Ids("input_ids"), image);
+        return pass.Logits[0].to(float32).clone();
+    }
+
+    [Fact]
+    public void LlavaNewLayoutLoadsToTheSameModel()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir, w => Rename(w, k =>
+            k.StartsWith("language_model.model.") ? "model.language_model." + k["language_model.model.".Length..]
+            : k.StartsWith("language_model.lm_head.") ? k["language_model.".Length..]
+            : "model." + k));
+        using var model = ModelLoader.Load(dir);
+        using var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"]));
+        TensorAssert.RelativeClose(reference["logits"], logits, 1e-4, "logits (new layout)");
+    }
+
+    [Fact]
+    public void Qwen2VLNewLayoutLoadsToTheSameModel()
+    {
+        using var reference = ReferenceSet.Qwen2VL();
+        string dir = Variant(reference.ModelDir, w => Rename(w, k =>
+            k.StartsWith("visual.") ? "model." + k
+            : k.StartsWith("model.") ? "model.language_model." + k["model.".Length..]
+            : k));
+        using var model = ModelLoader.Load(dir);
+        var grid = reference["image_grid_thw"][0].data<long>().ToArray();
+        using var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"], grid));
+        TensorAssert.RelativeClose(reference["logits"], logits, 1e-4, "logits (new layout)");
+    }
+
+    [Fact]
+    public void ShardedCheckpointLoads()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir, name: "sharded");
+        string single = Path.Combine(dir, "model.safetensors");
+        var weights = Safetensors.LoadStateDict(single);
+        File.Delete(single);
+        var keys = weights.Keys.Order(StringComparer.Ordinal).ToList();
+        var map = new JsonObject();
+        for (int shard = 0; shard < 2; shard++)
+        {
+            string file = $"model-0000{shard + 1}-of-00002.safetensors";
+            var part = keys.Where((_, i) => i % 2 == shard).ToDictionary(k => k, k => weights[k]);
+            Safetensors.SaveStateDict(Path.Combine(dir, file), part);
+            foreach (var k in part.Keys) map[k] = file;
+        }
+        foreach (var t in weights.Values) t.Dispose();
+        File.WriteAllText(Path.Combine(dir, "model.safetensors.index.json"), new JsonObject { ["weight_map"] = map }.ToJsonString());
+
+        using (var model = ModelLoader.Load(dir))
+        using (var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"])))
+            TensorAssert.RelativeClose(reference["logits"], logits, 1e-4, "logits (sharded)");
+
+        File.Delete(Path.Combine(dir, "model-00002-of-00002.safetensors"));
+        var error = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
+        Assert.Contains("model-00002-of-00002.safetensors", error.Message);
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    public void HalfPrecisionWeightsLoadIntoFloat32(ScalarType stored)
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir, w => w.ToDictionary(kv => kv.Key, kv => kv.Value.to(stored)), name: stored.ToString());
+        using var model = ModelLoader.Load(dir);
+        Assert.Equal(ScalarType.Float32, model.DType);
+        using var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"]));
+        // Rounding the weights to 8–11 bits moves the logits by far more than 1e-4, but stays close.
+        TensorAssert.RelativeClose(reference["logits"], logits, stored == ScalarType.BFloat16 ? 0.1 : 0.02, $"logits ({stored} weights)");
+    }
+
+    [Fact]
+    public void TiedEmbeddingsReadTheEmbeddingMatrix()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir,
+            w => w.Where(kv => kv.Key != "language_model.lm_head.weight").ToDictionary(),
+            json => json["text_config"]!["tie_word_embeddings"] = true);
+        using var model = ModelLoader.Load(dir);
+        Assert.True(model.Config.Text.TieWordEmbeddings);
+        using var scope = NewDisposeScope();
+        using var pass = TeacherForcedPass.Run(model, reference.Ids("input_ids"), new ImageInput(reference["pixel_values"]), new() { KeepHiddenStates = true });
+        var expected = pass.HiddenStates[^1][0].matmul(model.LanguageModel.EmbeddingWeight.T);
+        TensorAssert.RelativeClose(expected, pass.Logits[0], 1e-6, "tied logits");
+    }
+
+    [Fact]
+    public void MissingConfigNamesTheFile()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir, name: "noconfig");
+        File.Delete(Path.Combine(dir, "config.json"));
+        var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
+        Assert.Contains("config.json", e.Message);
+    }
+
+    [Fact]
+    public void MissingWeightsNameTheExpectedFiles()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir, name: "noweights");
+        File.Delete(Path.Combine(dir, "model.safetensors"));
+        var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
+        Assert.Contains("model.safetensors", e.Message);
+    }
+
+    [Fact]
+    public void WrongShapeIsRefusedBeforeAnyMatmul()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir, editConfig: json => json["text_config"]!["intermediate_size"] = 96);
+        var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
+        Assert.Matches(@"mlp\.(gate|up|down)_proj\.weight. has shape \[\d+, \d+\], but the config implies", e.Message);
+    }
+
+    [Fact]
+    public void MissingTensorIsNamed()
+    {
+        using var reference = ReferenceSet.Qwen2VL();
+        string dir = Variant(reference.ModelDir, w => w.Where(kv => kv.Key != "model.norm.weight").ToDictionary());
+        var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
+        Assert.Contains("language_model.norm.weight", e.Message);
+    }
+
+    [Fact]
+    public void UnknownModelTypeIsNamed()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Variant(reference.ModelDir, editConfig: json => json["model_type"] = "mystery_vlm");
+        var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
+        Assert.Contains("mystery_vlm", e.Message);
+        Assert.Contains("config.json", e.Message);
+    }
+
+    [Fact]
+    public void ConfigDefaultsAreHuggingFaces()
+    {
+        using var reference = ReferenceSet.Llava();
+        var llava = (LlavaConfig)ConfigReader.Read(reference.ModelDir);
+        // Absent from config.json, filled as transformers does.
+        Assert.Equal(10000.0, llava.Text.RopeTheta);
+        Assert.Equal("silu", llava.Text.HiddenAct);
+        Assert.False(llava.Text.TieWordEmbeddings);
+        Assert.Equal("quick_gelu", llava.Vision.HiddenAct);
+        Assert.Equal(1e-5, llava.Vision.LayerNormEps);
+        Assert.Equal(3, llava.Vision.NumChannels);
+        Assert.Equal(1e-5, llava.Text.RmsNormEps);   // present in this file
+        using var qwenRef = ReferenceSet.Qwen2VL();
+        var qwen = (Qwen2VLConfig)ConfigReader.Read(qwenRef.ModelDir);
+        Assert.Equal(14, qwen.Vision.PatchSize);
+        Assert.Equal(2, qwen.Vision.SpatialMergeSize);
+        Assert.Equal(2, qwen.Vision.TemporalPatchSize);
+        Assert.Equal("quick_gelu", qwen.Vision.HiddenAct);
+        Assert.Equal([2, 3, 3], qwen.Text.MropeSection!);
+        Assert.True(qwen.Text.QkvBias);
+
+        string dir = Variant(reference.ModelDir, editConfig: json => json["text_config"]!.AsObject().Remove("rms_norm_eps"), name: "eps");
+        Assert.Equal(1e-6, ConfigReader.Read(dir).Text.RmsNormEps);   // Llama's own default
+    }
+}
