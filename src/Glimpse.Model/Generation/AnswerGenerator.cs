@@ -64,7 +64,7 @@ public static class AnswerGenerator
 
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var cache = new KvCache(model.Config.Text.NumLayers);
+        using var cache = new KvCache(model.Config.Text.NumLayers, promptIds.Length + budget);
         using var sampler = options.Temperature > 0 ? new Sampler(options, model.Device) : null;
         var clock = Stopwatch.StartNew();
 
