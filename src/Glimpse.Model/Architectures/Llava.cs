@@ -135,16 +135,14 @@ public sealed class ClipVisionTower : CheckpointModule
 
     private sealed class ClipEmbeddings : CheckpointModule
     {
-        private readonly Parameter _classEmbedding;
         private readonly Conv2d _patchEmbedding;
         private readonly Embedding _positionEmbedding;
 
         public ClipEmbeddings(ClipVisionConfig c) : base(nameof(ClipEmbeddings))
         {
-            _classEmbedding = new Parameter(torch.zeros(c.HiddenSize));
             _patchEmbedding = nn.Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, bias: false);
             _positionEmbedding = nn.Embedding(c.PatchesPerSide * c.PatchesPerSide + 1, c.HiddenSize);
-            register_parameter("class_embedding", _classEmbedding);
+            register_parameter("class_embedding", new Parameter(torch.zeros(c.HiddenSize)));
             register_module("patch_embedding", _patchEmbedding);
             register_module("position_embedding", _positionEmbedding);
         }
@@ -155,7 +153,8 @@ public sealed class ClipVisionTower : CheckpointModule
             using var scope = NewDisposeScope();
             long b = pixels.shape[0];
             var patches = _patchEmbedding.forward(pixels).flatten(2).transpose(1, 2);          // [B, P, C]
-            var cls = _classEmbedding.view(1, 1, -1).expand(b, 1, -1);
+            // Looked up each time: Module.to(dtype) replaces the registered tensor.
+            var cls = get_parameter("class_embedding")!.view(1, 1, -1).expand(b, 1, -1);
             var tokens = torch.cat([cls, patches], 1);
             return (tokens + _positionEmbedding.weight!.unsqueeze(0)).MoveToOuterDisposeScope();
         }
