@@ -1,0 +1,33 @@
+namespace Glimpse.Model.Processing;
+
+/// <summary>Builds the image processor a model folder's <c>preprocessor_config.json</c> names.</summary>
+public static class ImageProcessorFactory
+{
+    /// <param name="modelDir">A Hugging Face model folder.</param>
+    /// <param name="patchSize">The vision tower's patch size (<c>vision_config.patch_size</c>); a Qwen2-VL config's own
+    /// <c>patch_size</c> must agree with it.</param>
+    /// <exception cref="FileNotFoundException">The folder has no preprocessor_config.json.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed, names an unknown processor, or disagrees with <paramref name="patchSize"/>.</exception>
+    /// <exception cref="NotSupportedException">The file asks for a resampling filter that is not implemented.</exception>
+    public static IImageProcessor FromFolder(string modelDir, int patchSize)
+    {
+        var config = PreprocessorConfig.Load(Path.Combine(modelDir, PreprocessorConfig.FileName));
+        // Old CLIP checkpoints name a feature extractor instead of an image processor.
+        string? type = config.String("image_processor_type") ?? config.String("feature_extractor_type");
+        switch (type)
+        {
+            case "CLIPImageProcessor" or "LlavaImageProcessor" or "CLIPFeatureExtractor":
+                return new ClipImageProcessor(ClipImageProcessorOptions.FromConfig(config), patchSize);
+            case "Qwen2VLImageProcessor":
+                var options = Qwen2VLImageProcessorOptions.FromConfig(config);
+                if (options.PatchSize != patchSize)
+                    throw new InvalidDataException(
+                        $"{config.Location}: patch_size {options.PatchSize} disagrees with the vision tower's patch size {patchSize}.");
+                return new Qwen2VLImageProcessor(options);
+            default:
+                throw new InvalidDataException(
+                    $"{config.Location}: image_processor_type {(type is null ? "is missing" : $"'{type}' is not supported")}; " +
+                    "supported are CLIPImageProcessor, LlavaImageProcessor and Qwen2VLImageProcessor.");
+        }
+    }
+}
