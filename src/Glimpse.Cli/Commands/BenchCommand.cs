@@ -100,18 +100,20 @@ internal static class BenchCommand
         long explainPeak = PeakMemory.Peak() - baseline;
 
         var table = new Table().Border(TableBorder.Rounded).AddColumns("measure", "value");
-        table.AddRow("vision tower + projector", Ms(vision));
-        table.AddRow($"prefill, fused attention ({prompt.Length} tokens)", Ms(prefillFast));
-        table.AddRow("prefill, eager attention kept", Ms(prefillEager));
-        table.AddRow("eager / fused prefill", $"{prefillEager / prefillFast:F2}×");
-        table.AddRow("decode", $"{decodeRate:F1} tokens/s");
-        table.AddRow($"explain-mode forward ({full.Length} tokens, graph kept)", Ms(explainForward));
-        table.AddRow("explain forward / fused prefill", $"{explainForward / prefillFast:F2}×");
-        table.AddRow("one backward to all attentions", Ms(backward));
-        table.AddRow("attention probabilities kept", Mb(attentionBytes));
-        table.AddRow("explain-mode peak memory above baseline", explainPeak > 0 ? Mb(explainPeak) : "n/a (no /proc)");
+        Row(table, "vision tower + projector", Ms(vision));
+        Row(table, $"prefill, fused attention ({prompt.Length} tokens)", Ms(prefillFast));
+        Row(table, "prefill, eager attention kept", Ms(prefillEager));
+        Row(table, "eager / fused prefill", $"{prefillEager / prefillFast:F2}×");
+        Row(table, "decode", $"{decodeRate:F1} tokens/s");
+        Row(table, $"explain-mode forward ({full.Length} tokens, graph kept)", Ms(explainForward));
+        Row(table, "explain forward / fused prefill", $"{explainForward / prefillFast:F2}×");
+        Row(table, "one backward to all attentions", Ms(backward));
+        Row(table, "attention probabilities kept", Mb(attentionBytes));
+        Row(table, "explain-mode peak memory above baseline", explainPeak > 0 ? Mb(explainPeak) : "n/a (no /proc)");
         AnsiConsole.Write(table);
     }
+
+    private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
 
     private static Tensor Prefill(VisionLanguageModel model, Tensor embeddings, Tensor positions, AttentionRecorder? recorder)
     {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Glimpse.Model;
+using Glimpse.Model.Processing;
 using Spectre.Console;
+using TorchSharp;
 
 namespace Glimpse.Cli.Commands;
 
@@ -12,19 +14,59 @@ internal static class CommonOptions
         Description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json, preprocessor_config.json).",
     };
 
-    public static string ResolveModel(string? dir) =>
-        dir ?? throw new UserInputException("--model is required: give a Hugging Face model folder.");
+    public static Option<string?> Image() => new("--image", "-i") { Description = "Image file (PNG, JPEG, WebP, BMP, GIF)." };
 
-    /// <summary>Runs a command body; user mistakes and unusable models print one clear line and exit 2, not a stack trace.</summary>
+    public static Option<string?> Prompt() => new("--prompt", "-p") { Description = "The question about the image." };
+
+    public static Option<string> DType() => new("--dtype")
+    {
+        Description = "Compute dtype: float32 (default on CPU), float64, bfloat16, float16.",
+        DefaultValueFactory = _ => "float32",
+    };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "cpu (default) or cuda.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    public static ModelLoadOptions LoadOptions(ParseResult parse, Option<string> dtype, Option<string> device)
+    {
+        var type = parse.GetValue(dtype) switch
+        {
+            "float32" => torch.ScalarType.Float32,
+            "float64" => torch.ScalarType.Float64,
+            "bfloat16" => torch.ScalarType.BFloat16,
+            "float16" => torch.ScalarType.Float16,
+            var other => throw new UserInputException($"--dtype '{other}' is not one of float32, float64, bfloat16, float16."),
+        };
+        string where = parse.GetValue(device) ?? "cpu";
+        if (where.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
+            throw new UserInputException($"--device {where}: CUDA is not available in this build or on this machine.");
+        if (where != "cpu" && !where.StartsWith("cuda", StringComparison.Ordinal))
+            throw new UserInputException($"--device '{where}' is not cpu or cuda.");
+        return new ModelLoadOptions { DType = type, Device = where };
+    }
+
+    public static string ResolveModel(string? dir) => Require(dir, "--model");
+
+    public static string Require(string? value, string option) =>
+        string.IsNullOrEmpty(value) ? throw new UserInputException($"{option} is required.") : value;
+
+    /// <summary>Runs a command body; user mistakes and unusable inputs print one clear line and exit 2, not a stack trace.</summary>
     public static int Run(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is UserInputException or ModelLoadException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is UserInputException or ModelLoadException or ImageDecodeException or ArgumentException
+                                      or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            string message = e is ArgumentException { ParamName: { } name } && e is not ArgumentOutOfRangeException
+                ? e.Message.Replace($" (Parameter '{name}')", "")
+                : e.Message;
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
             return 2;
         }
     }

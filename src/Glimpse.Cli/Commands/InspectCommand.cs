@@ -28,33 +28,36 @@ internal static class InspectCommand
         var c = model.Config;
         long parameters = model.parameters().Sum(p => p.numel());
         var table = new Table().AddColumns("", "").HideHeaders().Border(TableBorder.Rounded);
-        table.AddRow("folder", Markup.Escape(c.Directory));
-        table.AddRow("architecture", c switch
+        Row(table, "folder", Markup.Escape(c.Directory));
+        Row(table, "architecture", c switch
         {
             LlavaConfig => "LLaVA-1.5 (CLIP vision tower, MLP projector, Llama decoder)",
             Qwen2VLConfig => "Qwen2-VL (ViT with 2-D rotary + 2×2 merger, Qwen2 decoder with M-RoPE)",
             _ => c.ModelType,
         });
-        table.AddRow("parameters", $"{parameters:N0}");
-        table.AddRow("dtype / device", $"{model.DType} / {model.Device.type}");
+        Row(table, "parameters", $"{parameters:N0}");
+        Row(table, "dtype / device", $"{model.DType} / {model.Device.type}");
         var t = c.Text;
-        table.AddRow("decoder", $"{t.ModelType}: {t.NumLayers} layers, hidden {t.HiddenSize}, {t.NumHeads} heads ({t.NumKeyValueHeads} key/value), " +
+        Row(table, "decoder", $"{t.ModelType}: {t.NumLayers} layers, hidden {t.HiddenSize}, {t.NumHeads} heads ({t.NumKeyValueHeads} key/value), " +
                                 $"head_dim {t.HeadDim}, vocab {t.VocabSize}, context {t.MaxPositionEmbeddings}, tied embeddings {t.TieWordEmbeddings}");
-        table.AddRow("rotary", t.MropeSection is { } s ? $"M-RoPE θ {t.RopeTheta}, sections [{string.Join(", ", s)}]" : $"RoPE θ {t.RopeTheta}");
+        Row(table, "rotary", t.MropeSection is { } s ? $"M-RoPE θ {t.RopeTheta}, sections [{string.Join(", ", s)}]" : $"RoPE θ {t.RopeTheta}");
         switch (c)
         {
             case LlavaConfig l:
                 int side = l.Vision.PatchesPerSide;
-                table.AddRow("vision", $"CLIP: {l.Vision.NumLayers} layers, hidden {l.Vision.HiddenSize}, image {l.Vision.ImageSize}, patch {l.Vision.PatchSize}; " +
+                Row(table, "vision", $"CLIP: {l.Vision.NumLayers} layers, hidden {l.Vision.HiddenSize}, image {l.Vision.ImageSize}, patch {l.Vision.PatchSize}; " +
                                        $"feature layer [{string.Join(", ", l.VisionFeatureLayers)}], strategy {l.VisionFeatureSelectStrategy}");
-                table.AddRow("image tokens", $"{side}×{side} = {side * side}{(l.VisionFeatureSelectStrategy == "full" ? " + CLS" : "")} (token id {l.ImageTokenId})");
+                Row(table, "image tokens", $"{side}×{side} = {side * side}{(l.VisionFeatureSelectStrategy == "full" ? " + CLS" : "")} (token id {l.ImageTokenId})");
                 break;
             case Qwen2VLConfig q:
                 int unit = q.Vision.PatchSize * q.Vision.SpatialMergeSize;
-                table.AddRow("vision", $"ViT: depth {q.Vision.Depth}, width {q.Vision.EmbedDim}, {q.Vision.NumHeads} heads, patch {q.Vision.PatchSize}, merge {q.Vision.SpatialMergeSize}");
-                table.AddRow("image tokens", $"dynamic: one per {unit}×{unit} pixels of the resized image, (H/{unit})×(W/{unit}) (token id {q.ImageTokenId})");
+                Row(table, "vision", $"ViT: depth {q.Vision.Depth}, width {q.Vision.EmbedDim}, {q.Vision.NumHeads} heads, patch {q.Vision.PatchSize}, merge {q.Vision.SpatialMergeSize}");
+                Row(table, "image tokens", $"dynamic: one per {unit}×{unit} pixels of the resized image, (H/{unit})×(W/{unit}) (token id {q.ImageTokenId})");
                 break;
         }
         AnsiConsole.Write(table);
     }
+
+    // Plain text cells: values such as "[2, 3, 3]" are not markup.
+    private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
 }

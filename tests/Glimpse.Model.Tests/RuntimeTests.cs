@@ -1,0 +1,81 @@
+using Glimpse.Model.Generation;
+using Glimpse.Model.Processing;
+using TorchSharp;
+
+namespace Glimpse.Model.Tests;
+
+/// <summary>The whole path from an image file and a question to an answer, on the tiny reference models.</summary>
+public class RuntimeTests
+{
+    private const string Question = "what color is the big ball";
+
+    [Fact]
+    public void LlavaAnswersFromTextAndImageFile()
+    {
+        using var reference = ReferenceSet.Llava();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        using var prompt = runtime.Prepare(RgbImage.Load(reference.ImagePath), Question);
+
+        // The reference README's worked example: [1, 3, 5] + [299]×16 + [104, 292, 111, 113, 44, 162, 4, 5].
+        long[] expected = [1, 3, 5, .. Enumerable.Repeat(299L, 16), 104, 292, 111, 113, 44, 162, 4, 5];
+        Assert.Equal(expected, prompt.Layout.InputIds);
+        Assert.Equal(Enumerable.Range(3, 16), prompt.Layout.ImagePositions);
+        Assert.Equal(Enumerable.Range(19, 6), prompt.Layout.QuestionPositions);
+        TensorAssert.AbsoluteClose(reference["pixel_values"], prompt.Image.PixelValues, 1e-5, "pixel_values");
+
+        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = 6, StopAtEos = false });
+        Assert.Equal(6, answer.Generation.NewTokens.Length);
+        Assert.Equal(runtime.Tokenizer.Decode(answer.Generation.NewTokens), answer.Text);
+        Assert.Equal(Enumerable.Range(expected.Length, 6), answer.AnswerPositions);
+        Assert.Equal(Enumerable.Range(expected.Length - 1, 6), answer.QueryPositions);
+
+        // Same ids and image through the bare generator give the same answer.
+        using var direct = AnswerGenerator.Generate(runtime.Model, expected, new(reference["pixel_values"]),
+            new GenerationOptions { MaxNewTokens = 6, StopAtEos = false });
+        Assert.Equal(direct.NewTokens, answer.Generation.NewTokens);
+    }
+
+    [Fact]
+    public void Qwen2VLAnswersFromTextAndImageFile()
+    {
+        using var reference = ReferenceSet.Qwen2VL();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        using var prompt = runtime.Prepare(RgbImage.Load(reference.ImagePath), Question);
+        long[] expected = [3, 7, 8, 9, 10, 11, 12, 13, 2, 3, 14, 290, .. Enumerable.Repeat(293L, 6), 291, 105, 298, 112, 114, 45, 163, 2, 3, 12];
+        Assert.Equal(expected, prompt.Layout.InputIds);
+        Assert.Equal(new long[] { 1, 4, 6 }, prompt.Image.ImageGridThw);
+        TensorAssert.AbsoluteClose(reference["pixel_values"], prompt.Image.PixelValues, 1e-5, "pixel_values");
+
+        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = 5, StopAtEos = false });
+        Assert.Equal(5, answer.Generation.NewTokens.Length);
+        Assert.Equal(2, runtime.EosTokenIds.Single());   // generation_config.json
+    }
+
+    [Fact]
+    public void MissingTokenizerIsAModelLoadErrorNamingTheFile()
+    {
+        using var reference = ReferenceSet.Llava();
+        string dir = Directory.CreateTempSubdirectory("glimpse-runtime-").FullName;
+        try
+        {
+            foreach (var f in Directory.GetFiles(reference.ModelDir).Where(f => !f.EndsWith("tokenizer.json")))
+                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            var e = Assert.Throws<ModelLoadException>(() => VisionLanguageRuntime.Open(dir));
+            Assert.Contains("tokenizer.json", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void PromptBeyondTheContextIsRefused()
+    {
+        using var reference = ReferenceSet.Llava();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        string longQuestion = string.Join(' ', Enumerable.Repeat("ball", 200));
+        var e = Assert.Throws<ArgumentException>(() => runtime.Prepare(RgbImage.Load(reference.ImagePath), longQuestion));
+        Assert.Contains("context", e.Message);
+    }
+}
