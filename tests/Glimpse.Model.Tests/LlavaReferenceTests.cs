@@ -88,4 +88,7 @@ public class LlavaReferenceTests(LlavaFixture fx) : IClassFixture<LlavaFixture>
 
     [Fact]
     public void BatchedGradientsEqualPerTokenGradients() => ReferenceChecks.BatchedGradientsEqualPerTokenGradients(fx.Model, Ref, fx.Image);
+
+    [Fact]
+    public void GradientTapsDeliverEachLayersGradient() => ReferenceChecks.GradientTapsDeliverEachLayersGradient(fx.Model, Ref, fx.Image);
 }

@@ -99,4 +99,7 @@ public class Qwen2VLReferenceTests(Qwen2VLFixture fx) : IClassFixture<Qwen2VLFix
 
     [Fact]
     public void BatchedGradientsEqualPerTokenGradients() => ReferenceChecks.BatchedGradientsEqualPerTokenGradients(fx.Model, Ref, fx.Image);
+
+    [Fact]
+    public void GradientTapsDeliverEachLayersGradient() => ReferenceChecks.GradientTapsDeliverEachLayersGradient(fx.Model, Ref, fx.Image);
 }

@@ -63,6 +63,30 @@ internal static class ReferenceChecks
         }
     }
 
+    /// <summary>The gradient taps deliver, layer by layer and deepest first, exactly what autograd.grad returns.</summary>
+    public static void GradientTapsDeliverEachLayersGradient(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
+    {
+        using var scope = NewDisposeScope();
+        long[] ids = reference.Ids("generated_ids");
+        int promptLength = reference.Json["prompt_len"]!.GetValue<int>();
+        using var pass = TeacherForcedPass.Run(model, ids, image, new() { TrackGradients = true, GradientTaps = true });
+        var target = pass.Logits[0, promptLength + 2, ids[promptLength + 3]];
+        var expected = pass.AttentionGradients([target]);
+        var order = new List<int>();
+        pass.Backpropagate([target], (layer, grad) =>
+        {
+            order.Add(layer);
+            TensorAssert.RelativeClose(expected[layer], grad, 1e-6, $"tapped gradient, layer {layer}");
+        }, retainGraph: true);
+        Assert.Equal(Enumerable.Range(0, expected.Count).Reverse(), order);
+
+        // A failing sink surfaces as an ordinary exception after the backward, not a crash inside native code.
+        var target2 = pass.Logits[0, promptLength, ids[promptLength + 1]];
+        Assert.Throws<InvalidTimeZoneException>(() => pass.Backpropagate([target2], (_, _) => throw new InvalidTimeZoneException("sink failed")));
+        // That backward released the graph: another is refused with an exception, not a native abort.
+        Assert.Throws<InvalidOperationException>(() => pass.Backpropagate([target2], (_, _) => { }));
+    }
+
     public static void GreedyGeneration(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
     {
         using var scope = NewDisposeScope();

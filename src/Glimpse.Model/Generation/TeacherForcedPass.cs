@@ -15,6 +15,9 @@ public sealed record TeacherForcedOptions
     public bool KeepHiddenStates { get; init; }
     /// <summary>Run B identical copies of the sequence, so that batch row b can back-propagate its own target.</summary>
     public int Batch { get; init; } = 1;
+    /// <summary>Route each layer's attention gradient through <see cref="TeacherForcedPass.Backpropagate"/>'s sink as
+    /// soon as backward produces it (deepest layer first), instead of returning all layers at once.</summary>
+    public bool GradientTaps { get; init; }
     /// <summary>Image features computed earlier (e.g. for generation), reused instead of running the vision tower again.</summary>
     public Tensor? ImageFeatures { get; init; }
 }
@@ -26,8 +29,10 @@ public sealed record TeacherForcedOptions
 /// </summary>
 public sealed class TeacherForcedPass : IDisposable
 {
-    private readonly AttentionRecorder _recorder = new();
+    private readonly AttentionRecorder _recorder;
     private readonly List<Tensor> _hiddenStates = [];
+    // A second backward through a released graph aborts the process inside libtorch; refuse it here instead.
+    private bool _graphReleased;
 
     /// <summary>Raw logits [B, N, vocab], float32.</summary>
     public Tensor Logits { get; }
@@ -42,6 +47,7 @@ public sealed class TeacherForcedPass : IDisposable
     private TeacherForcedPass(VisionLanguageModel model, long[] ids, ImageInput? image, TeacherForcedOptions options)
     {
         if (options.Batch < 1) throw new ArgumentOutOfRangeException(nameof(options), "Batch must be at least 1.");
+        _recorder = new AttentionRecorder(options.GradientTaps && options.TrackGradients);
         using var scope = NewDisposeScope();
         Tensor embeddings, positions;
         using (torch.no_grad())
@@ -70,9 +76,41 @@ public sealed class TeacherForcedPass : IDisposable
     /// </summary>
     public IList<Tensor> AttentionGradients(IList<Tensor> outputs, IList<Tensor>? gradOutputs = null, bool retainGraph = true)
     {
+        EnsureGraph();
+        _graphReleased = !retainGraph;
+        return torch.autograd.grad(outputs, _recorder.Probabilities.ToList(), gradOutputs, retain_graph: retainGraph);
+    }
+
+    /// <summary>
+    /// Back-propagates <paramref name="outputs"/> (summed) through the whole decoder, handing each layer's attention
+    /// gradient [B, H, N, N] to <paramref name="sink"/> as soon as it exists, deepest layer first. The sink must not keep
+    /// the tensor: it is released when the sink returns. Needs <see cref="TeacherForcedOptions.GradientTaps"/>.
+    /// </summary>
+    public void Backpropagate(IList<Tensor> outputs, Action<int, Tensor> sink, bool retainGraph = false)
+    {
+        if (!_recorder.TapGradients)
+            throw new InvalidOperationException("This pass was run without GradientTaps (and TrackGradients).");
+        EnsureGraph();
+        _graphReleased = !retainGraph;
+        _recorder.GradientSink = sink;
+        _recorder.SinkFailure = null;
+        try
+        {
+            foreach (var g in torch.autograd.grad(outputs, [Embeddings], retain_graph: retainGraph)) g.Dispose();
+        }
+        finally
+        {
+            _recorder.GradientSink = null;
+        }
+        _recorder.SinkFailure?.Throw();
+    }
+
+    private void EnsureGraph()
+    {
         if (!Embeddings.requires_grad)
             throw new InvalidOperationException("This pass was run without TrackGradients; no graph exists.");
-        return torch.autograd.grad(outputs, _recorder.Probabilities.ToList(), gradOutputs, retain_graph: retainGraph);
+        if (_graphReleased)
+            throw new InvalidOperationException("The graph was released by an earlier backward (retainGraph: false); run a new pass.");
     }
 
     public void Dispose()

@@ -9,17 +9,69 @@ namespace Glimpse.Model.Modules;
 /// forward runs. Its presence selects the explicit ("eager") attention path; the tensors stay in the autograd graph
 /// when the forward is tracked, so gradients can be taken with respect to them. The recorder owns the tensors.
 /// </summary>
-public sealed class AttentionRecorder : IDisposable
+/// <remarks>
+/// With <see cref="TapGradients"/>, each probability tensor passes through an identity autograd function whose
+/// backward hands the gradient arriving at that layer to <see cref="GradientSink"/> the moment it exists — the
+/// deepest layer first — so a caller can reduce it at once instead of holding every layer's gradient.
+/// </remarks>
+public sealed class AttentionRecorder(bool tapGradients = false) : IDisposable
 {
     private readonly List<Tensor> _probabilities = [];
     public IReadOnlyList<Tensor> Probabilities => _probabilities;
+    public bool TapGradients { get; } = tapGradients;
+    /// <summary>Receives (layer, ∂target/∂A_layer) during a backward through tapped probabilities.</summary>
+    public Action<int, Tensor>? GradientSink { get; set; }
 
-    internal void Add(Tensor probabilities) => _probabilities.Add(probabilities.DetachFromDisposeScope());
+    /// <summary>
+    /// The first exception the sink threw during a backward. An exception must not cross the native autograd engine
+    /// (it would end the process), so it is kept here and rethrown by whoever ran the backward.
+    /// </summary>
+    public System.Runtime.ExceptionServices.ExceptionDispatchInfo? SinkFailure { get; set; }
+
+    /// <summary>Keeps the probabilities; returns the tensor the rest of the forward must use.</summary>
+    internal Tensor Record(Tensor probabilities)
+    {
+        // The very tensor the forward uses, so that gradients can be taken with respect to it.
+        _probabilities.Add(probabilities.DetachFromDisposeScope());
+        return TapGradients && probabilities.requires_grad
+            ? GradientTap.apply(probabilities, this, _probabilities.Count - 1)
+            : probabilities;
+    }
 
     public void Dispose()
     {
         foreach (var p in _probabilities) p.Dispose();
         _probabilities.Clear();
+    }
+
+    /// <summary>Identity forward; the backward reports the incoming gradient and passes it on unchanged.</summary>
+    private sealed class GradientTap : torch.autograd.SingleTensorFunction<GradientTap>
+    {
+        public override string Name => nameof(GradientTap);
+
+        public override Tensor forward(torch.autograd.AutogradContext ctx, params object[] vars)
+        {
+            ctx.save_data("recorder", vars[1]);
+            ctx.save_data("layer", vars[2]);
+            return ((Tensor)vars[0]).alias();
+        }
+
+        public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor gradOutput)
+        {
+            var recorder = (AttentionRecorder)ctx.get_data("recorder");
+            if (recorder.SinkFailure is null)
+            {
+                try
+                {
+                    recorder.GradientSink?.Invoke((int)ctx.get_data("layer"), gradOutput);
+                }
+                catch (Exception e)
+                {
+                    recorder.SinkFailure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+            }
+            return [gradOutput, null!, null!];   // one entry per forward argument; the recorder and layer index have none
+        }
     }
 }
 
@@ -49,8 +101,7 @@ public static class AttentionKernel
         var scores = q.matmul(k.transpose(-1, -2)) * (1.0 / Math.Sqrt(q.shape[^1]));   // [B, H, Nq, Nk]
         if (causal && nq > 1) scores = scores + CausalMask(nq, nk, scores.dtype, scores.device);
         // Softmax in float32 (as Hugging Face does); masked entries come out exactly 0.
-        var probs = torch.nn.functional.softmax(scores, -1, float32).to(q.dtype);
-        recorder.Add(probs);
+        var probs = recorder.Record(torch.nn.functional.softmax(scores, -1, float32).to(q.dtype));
         return probs.matmul(v).MoveToOuterDisposeScope();
     }
 
