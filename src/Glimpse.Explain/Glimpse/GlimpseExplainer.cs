@@ -1,0 +1,95 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Glimpse.Explain.Glimpse;
+
+/// <summary>
+/// GLIMPSE (arXiv 2506.18985; glimpse-method.md): per answer token, gradient-weighted attention fused over heads with
+/// adaptive head weights, propagated through the layers with adaptive, depth-prior layer weights; then the answer
+/// tokens' rows are combined with crossed relevance weights into one map over the image and one over the question.
+/// </summary>
+/// <remarks>
+/// The exact mode takes one gradient per answer token, batched: a chunk of C copies of the sequence back-propagates
+/// C tokens at once, and each layer's gradients are reduced to E_l, γ_l and w the moment backward produces them, so
+/// what is held is L·C·N² relevance entries plus one layer's C·H·N² gradients — never L·H·N²·T.
+/// </remarks>
+public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = null) : IExplainer
+{
+    public GlimpseOptions Options { get; } = options;
+
+    public string Method => Options.Fast ? "glimpse-fast" : "glimpse";
+    public bool Approximate => Options.Fast;
+
+    private SweepMode Sweep => Options.Fast ? SweepMode.Summed : sweep ?? SweepMode.Batched;
+
+    public Relevance Explain(ExplanationSubject subject, IProgress<double>? progress = null, CancellationToken cancellation = default)
+    {
+        Options.Validate();
+        subject.Validate();
+        var text = subject.Model.Config.Text;
+        int firstLayer = GlimpseAlgebra.FirstLayer(text.NumLayers, Options.LayerFraction);
+        long n = subject.SequenceIds.Length;
+        // Per token in a chunk: E for each propagated layer, plus the transient gradient and G of one layer (×3 heads-wide).
+        long bytesPerToken = 4 * n * n * ((text.NumLayers - firstLayer) + 3L * text.NumHeads);
+        int chunk = Options.ChunkSize > 0 ? Options.ChunkSize : GradientSweep.ChunkFor(Options.MemoryBudgetBytes, bytesPerToken, subject.AnswerLength);
+
+        var consumer = new Consumer(Options, subject, firstLayer);
+        var outcome = GradientSweep.Run(subject, consumer, Sweep, chunk, Options.Target, progress, cancellation);
+        using var rows = torch.cat(consumer.Rows, 0);                                                   // R [T, N]
+        foreach (var r in consumer.Rows) r.Dispose();
+
+        var aggregate = GlimpseAlgebra.Aggregate(rows, outcome.Probabilities, subject.VisualPositions, subject.PromptPositions,
+            subject.QueryPositions, Options);
+        var warnings = consumer.Warnings.Concat(aggregate.Warnings).ToList();
+        if (Options.Fast) warnings.Insert(0, "Approximate: fast mode uses one gradient of the summed answer logits, not one per token.");
+        var described = new Dictionary<string, string>(Options.Describe()) { ["chunk_size"] = chunk.ToString() };
+        return new Relevance
+        {
+            ImageMap = aggregate.VisualMap,
+            PromptMap = aggregate.PromptMap,
+            TokenImageMaps = aggregate.TokenVisualMaps,
+            VisualWeights = aggregate.VisualWeights,
+            PromptWeights = aggregate.PromptWeights,
+            JointRelevance = aggregate.JointRelevance,
+            Probabilities = outcome.Probabilities,
+            Options = described,
+            Warnings = warnings,
+            ForwardSeconds = outcome.ForwardSeconds,
+            GradientSeconds = outcome.GradientSeconds,
+        };
+    }
+
+    /// <summary>Reduces each layer as it arrives; at the end of a chunk weighs the layers and propagates.</summary>
+    private sealed class Consumer(GlimpseOptions options, ExplanationSubject subject, int firstLayer) : IGradientConsumer
+    {
+        private readonly SortedDictionary<int, LayerReduction> _layers = [];
+        private int _first, _count;
+        public List<Tensor> Rows { get; } = [];
+        public List<string> Warnings { get; } = [];
+
+        public void BeginChunk(int first, int count) => (_first, _count) = (first, count);
+
+        public void Layer(int layer, Tensor attention, Tensor gradient)
+        {
+            if (layer < firstLayer) return;   // below the layer fraction: neither propagated nor weighed
+            var reduced = GlimpseAlgebra.ReduceLayer(attention, gradient, options);
+            _layers[layer] = new LayerReduction(reduced.Relevance.DetachFromDisposeScope(),
+                reduced.GradientMass.DetachFromDisposeScope(), reduced.HeadWeights.DetachFromDisposeScope());
+        }
+
+        public void EndChunk()
+        {
+            using var scope = NewDisposeScope();
+            var layers = _layers.Values.ToList();
+            var mass = torch.stack(layers.Select(l => l.GradientMass), 1);                             // γ [C', L']
+            var alpha = GlimpseAlgebra.LayerWeights(mass, firstLayer, options, out bool uniform);
+            if (uniform) Warnings.Add("Every layer's gradient mass was zero for some token; uniform layer weights were used.");
+            var queries = subject.QueryPositions[_first..(_first + _count)];
+            if (alpha.shape[0] != _count) alpha = alpha.expand(_count, -1);                            // summed gradient: shared weights
+            var rows = GlimpseAlgebra.Propagate(layers.Select(l => l.Relevance).ToList(), alpha, queries);
+            Rows.Add(rows.DetachFromDisposeScope());
+            foreach (var l in layers) l.Dispose();
+            _layers.Clear();
+        }
+    }
+}

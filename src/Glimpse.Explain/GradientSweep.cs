@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Glimpse.Explain.Glimpse;
+using Glimpse.Model.Generation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Glimpse.Explain;
+
+/// <summary>Receives the answer tokens' attention gradients, one layer at a time, and reduces them at once.</summary>
+public interface IGradientConsumer
+{
+    /// <summary>A chunk of answer tokens [first, first + count) starts.</summary>
+    void BeginChunk(int first, int count);
+    /// <summary>Layer <paramref name="layer"/>'s gradients for the chunk, deepest layer first. Neither tensor may be kept.</summary>
+    /// <param name="attention">A_l [1, H, N, N]</param>
+    /// <param name="gradient">g_l [count, H, N, N] (row b belongs to token first + b), or [1, H, N, N] for a summed target</param>
+    void Layer(int layer, Tensor attention, Tensor gradient);
+    void EndChunk();
+}
+
+/// <summary>How the per-token gradients are produced.</summary>
+public enum SweepMode
+{
+    /// <summary>A batch of C copies of the sequence per forward; row b back-propagates only token b (one backward per chunk).</summary>
+    Batched,
+    /// <summary>One batch-1 forward, one backward per token (the plain loop; for comparison).</summary>
+    PerToken,
+    /// <summary>One backward of Σ_t target_t (GLIMPSE's approximate fast mode).</summary>
+    Summed,
+}
+
+/// <summary>
+/// Runs the teacher-forced forwards and backwards that give every answer token's gradient with respect to every
+/// decoder layer's attention, handing each layer's gradient to a consumer as backward produces it. Memory in flight:
+/// one layer's gradient for a chunk, plus what the consumer keeps.
+/// </summary>
+public static class GradientSweep
+{
+    public sealed record Outcome(double[] Probabilities, double ForwardSeconds, double GradientSeconds);
+
+    public static Outcome Run(ExplanationSubject subject, IGradientConsumer consumer, SweepMode mode, int chunkSize, GradientTarget target,
+        IProgress<double>? progress, CancellationToken cancellation)
+    {
+        subject.Validate();
+        int tokens = subject.AnswerLength;
+        double[] probabilities = new double[tokens];
+        var forward = new Stopwatch();
+        var backward = new Stopwatch();
+        int chunk = mode == SweepMode.Batched ? Math.Clamp(chunkSize, 1, tokens) : tokens;
+
+        for (int first = 0; first < tokens; first += chunk)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int count = Math.Min(chunk, tokens - first);
+            int batch = mode == SweepMode.Batched ? count : 1;
+            forward.Start();
+            using var pass = TeacherForcedPass.Run(subject.Model, subject.SequenceIds, subject.Image, new TeacherForcedOptions
+            {
+                TrackGradients = true,
+                GradientTaps = true,
+                Batch = batch,
+                ImageFeatures = subject.ImageFeatures,
+            });
+            forward.Stop();
+            if (first == 0) ReadProbabilities(pass, subject, probabilities);
+
+            backward.Start();
+            using (var scope = NewDisposeScope())
+            {
+                var scores = Scores(pass, subject, first, count, batched: mode == SweepMode.Batched, target);   // [count]
+                switch (mode)
+                {
+                    case SweepMode.Batched:
+                        Backward(pass, consumer, first, count, scores.sum(), retain: false);
+                        break;
+                    case SweepMode.Summed:
+                        Backward(pass, consumer, 0, tokens, scores.sum(), retain: false);
+                        break;
+                    case SweepMode.PerToken:
+                        for (int t = 0; t < count; t++)
+                        {
+                            cancellation.ThrowIfCancellationRequested();
+                            Backward(pass, consumer, t, 1, scores[t], retain: t < count - 1);
+                            progress?.Report((t + 1.0) / tokens);
+                        }
+                        break;
+                }
+            }
+            backward.Stop();
+            progress?.Report(Math.Min(1.0, (first + count) / (double)tokens));
+        }
+        return new Outcome(probabilities, forward.Elapsed.TotalSeconds, backward.Elapsed.TotalSeconds);
+    }
+
+    private static void Backward(TeacherForcedPass pass, IGradientConsumer consumer, int first, int count, Tensor target, bool retain)
+    {
+        consumer.BeginChunk(first, count);
+        pass.Backpropagate([target], (layer, gradient) =>
+        {
+            using var scope = NewDisposeScope();
+            consumer.Layer(layer, pass.Attentions[layer][..1], gradient);
+        }, retain);
+        consumer.EndChunk();
+    }
+
+    /// <summary>z_t (or log p_t) for tokens first … first+count−1; in a batched pass token first + b is read from row b.</summary>
+    private static Tensor Scores(TeacherForcedPass pass, ExplanationSubject s, int first, int count, bool batched, GradientTarget target)
+    {
+        var rows = batched ? torch.arange(count) : torch.zeros(count, dtype: int64);
+        var q = torch.tensor(s.QueryPositions[first..(first + count)]);
+        var y = torch.tensor(s.AnswerIds[first..(first + count)]);
+        var logits = pass.Logits.index([rows, q]);                                               // [count, vocab]
+        if (target == GradientTarget.LogProbability) logits = logits.log_softmax(-1);
+        return logits.gather(1, y.unsqueeze(1)).squeeze(1);
+    }
+
+    private static void ReadProbabilities(TeacherForcedPass pass, ExplanationSubject s, double[] into)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var logits = pass.Logits[0].index_select(0, torch.tensor(s.QueryPositions));               // [T, vocab]
+        var p = logits.to(float64).softmax(-1).gather(1, torch.tensor(s.AnswerIds).unsqueeze(1)).squeeze(1);
+        p.data<double>().CopyTo(into);
+    }
+
+    /// <summary>Tokens per batched chunk so that the chunk's kept state fits the budget.</summary>
+    /// <param name="bytesPerToken">what one token of the chunk costs while its gradients are reduced</param>
+    public static int ChunkFor(long budgetBytes, long bytesPerToken, int tokens) =>
+        (int)Math.Clamp(budgetBytes / Math.Max(1, bytesPerToken), 1, Math.Max(1, tokens));
+}

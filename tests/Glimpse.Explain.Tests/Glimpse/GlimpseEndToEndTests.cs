@@ -1,0 +1,79 @@
+using Glimpse.Explain.Glimpse;
+using Glimpse.Model.Tests;
+using TorchSharp;
+
+namespace Glimpse.Explain.Tests.Glimpse;
+
+/// <summary>GLIMPSE computed end to end by our runtime (its own attentions and gradients) against the reference, 1e-4.</summary>
+public abstract class GlimpseEndToEndTests
+{
+    private const double Tol = 1e-4;
+
+    protected abstract ReferenceSet Reference { get; }
+    protected abstract ExplanationSubject Subject { get; }
+
+    private void Close(string key, double[] actual) => TensorAssert.RelativeClose(Reference[key], torch.tensor(actual), Tol, key);
+
+    private void CheckAgainst(string prefix, Relevance r)
+    {
+        Close($"{prefix}.beta_V", r.VisualWeights);
+        Close($"{prefix}.beta_P", r.PromptWeights);
+        Close($"{prefix}.gamma", r.JointRelevance);
+        Close($"{prefix}.S_V", r.ImageMap);
+        Close($"{prefix}.S_P", r.PromptMap!);
+        using var v = torch.tensor(Subject.VisualPositions);
+        using var rowsOnV = Reference[$"{prefix}.R"].index_select(1, v);
+        TensorAssert.RelativeClose(rowsOnV, torch.tensor(r.TokenImageMaps.SelectMany(x => x).ToArray()).view(rowsOnV.shape), Tol, $"{prefix}.R[:, V]");
+    }
+
+    [Fact]
+    public void ExactBatchedMatchesTheReference()
+    {
+        var r = new GlimpseExplainer(new GlimpseOptions()).Explain(Subject);
+        CheckAgainst("glimpse", r);
+        Close("glimpse.p", r.Probabilities);
+        Assert.False(new GlimpseExplainer(new GlimpseOptions()).Approximate);
+    }
+
+    [Fact]
+    public void FullGradientRegionMatchesTheReference() =>
+        CheckAgainst("glimpse_full", new GlimpseExplainer(new GlimpseOptions { GradientRegion = GradientRegion.Full }).Explain(Subject));
+
+    [Fact]
+    public void FastModeMatchesTheReferenceAndSaysItIsApproximate()
+    {
+        var explainer = new GlimpseExplainer(new GlimpseOptions { Fast = true });
+        var r = explainer.Explain(Subject);
+        CheckAgainst("glimpse_fast", r);
+        Assert.True(explainer.Approximate);
+        Assert.Equal("glimpse-fast", explainer.Method);
+        Assert.Contains(r.Warnings, w => w.StartsWith("Approximate"));
+    }
+
+    [Fact]
+    public void BatchedChunksEqualThePerTokenLoop()
+    {
+        var loop = new GlimpseExplainer(new GlimpseOptions(), SweepMode.PerToken).Explain(Subject);
+        foreach (int chunk in new[] { 1, 3, 8 })
+        {
+            var batched = new GlimpseExplainer(new GlimpseOptions { ChunkSize = chunk }).Explain(Subject);
+            Assert.Equal(loop.ImageMap.Length, batched.ImageMap.Length);
+            for (int k = 0; k < loop.ImageMap.Length; k++)
+                Assert.True(Math.Abs(loop.ImageMap[k] - batched.ImageMap[k]) <= 1e-5 * loop.ImageMap.Max(), $"chunk {chunk}, S_V[{k}]");
+            for (int t = 0; t < loop.VisualWeights.Length; t++)
+                Assert.Equal(loop.VisualWeights[t], batched.VisualWeights[t], 1e-6);
+        }
+    }
+}
+
+public class LlavaGlimpseEndToEndTests(LlavaFixture fx) : GlimpseEndToEndTests, IClassFixture<LlavaFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Llava(fx);
+}
+
+public class Qwen2VLGlimpseEndToEndTests(Qwen2VLFixture fx) : GlimpseEndToEndTests, IClassFixture<Qwen2VLFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen2VL(fx);
+}

@@ -1,0 +1,28 @@
+using Glimpse.Model.Architectures;
+using Glimpse.Model.Tests;
+
+namespace Glimpse.Explain.Tests;
+
+/// <summary>Explanation subjects built from the reference sets' stored sequence and positions.</summary>
+internal static class SubjectFactory
+{
+    public static long[] Positions(ReferenceSet r, string key) =>
+        r.Json["glimpse"]![key]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
+
+    public static ExplanationSubject Llava(LlavaFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 4, 4);
+
+    public static ExplanationSubject Qwen2VL(Qwen2VLFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 2, 3);
+
+    private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) => new()
+    {
+        Model = model,
+        SequenceIds = r.Ids("generated_ids"),
+        Image = image,
+        VisualPositions = Positions(r, "V_positions"),
+        PromptPositions = Positions(r, "P_positions"),
+        QueryPositions = Positions(r, "q_positions"),
+        AnswerIds = Positions(r, "y_ids"),
+        GridHeight = h,
+        GridWidth = w,
+    };
+}
