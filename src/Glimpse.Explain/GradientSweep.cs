@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Glimpse.Explain.Glimpse;
 using Glimpse.Model.Generation;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,8 +1,7 @@
-using Glimpse.Explain.Glimpse;
 using Glimpse.Model.Tests;
 using TorchSharp;
 
-namespace Glimpse.Explain.Tests.Glimpse;
+namespace Glimpse.Explain.Tests;
 
 /// <summary>GLIMPSE computed end to end by our runtime (its own attentions and gradients) against the reference, 1e-4.</summary>
 public abstract class GlimpseEndToEndTests

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Glimpse.Explain.Glimpse;
+namespace Glimpse.Explain;
 
 /// <summary>
 /// GLIMPSE (arXiv 2506.18985; glimpse-method.md): per answer token, gradient-weighted attention fused over heads with

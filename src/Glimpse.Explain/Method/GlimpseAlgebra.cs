@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Glimpse.Explain.Glimpse;
+namespace Glimpse.Explain;
 
 /// <summary>One decoder layer's gradients reduced to what GLIMPSE keeps, for a chunk of C answer tokens.</summary>
 /// <param name="Relevance">E_l [C, N, N]: head-weighted gradient-weighted attention, row-normalised when asked.</param>

@@ -1,4 +1,4 @@
-namespace Glimpse.Explain.Glimpse;
+namespace Glimpse.Explain;
 
 /// <summary>Which plain gradient sums (ΣReLU(g) in the head weights, ‖Σ_h g‖₁ in the layer weights) are taken.</summary>
 public enum GradientRegion

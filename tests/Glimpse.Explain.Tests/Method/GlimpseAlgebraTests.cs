@@ -1,9 +1,8 @@
-using Glimpse.Explain.Glimpse;
 using Glimpse.Model.Tests;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Glimpse.Explain.Tests.Glimpse;
+namespace Glimpse.Explain.Tests;
 
 /// <summary>
 /// The GLIMPSE equations alone, fed with the reference's stored attentions, attention gradients and logits, against
