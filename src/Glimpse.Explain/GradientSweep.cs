@@ -20,6 +20,10 @@ public interface IGradientConsumer
 /// <summary>How the per-token gradients are produced.</summary>
 public enum SweepMode
 {
+    /// <summary>Batched on an accelerator, where one large backward keeps the device busy; the per-token loop on the
+    /// CPU, where a batch of C copies costs C forwards and the batch-1 products already run at full rate (measured by
+    /// <c>glimpse bench explain</c>).</summary>
+    Auto,
     /// <summary>A batch of C copies of the sequence per forward; row b back-propagates only token b (one backward per chunk).</summary>
     Batched,
     /// <summary>One batch-1 forward, one backward per token (the plain loop; for comparison).</summary>
@@ -45,6 +49,7 @@ public static class GradientSweep
         double[] probabilities = new double[tokens];
         var forward = new Stopwatch();
         var backward = new Stopwatch();
+        if (mode == SweepMode.Auto) mode = subject.Model.Device.type == DeviceType.CPU ? SweepMode.PerToken : SweepMode.Batched;
         int chunk = mode == SweepMode.Batched ? Math.Clamp(chunkSize, 1, tokens) : tokens;
 
         for (int first = 0; first < tokens; first += chunk)
@@ -59,6 +64,7 @@ public static class GradientSweep
                 GradientTaps = true,
                 Batch = batch,
                 ImageFeatures = subject.ImageFeatures,
+                LogitPositions = subject.QueryPositions,   // logits row t is token t's q_t
             });
             forward.Stop();
             if (first == 0) ReadProbabilities(pass, subject, probabilities);
@@ -102,13 +108,13 @@ public static class GradientSweep
         consumer.EndChunk();
     }
 
-    /// <summary>z_t (or log p_t) for tokens first … first+count−1; in a batched pass token first + b is read from row b.</summary>
+    /// <summary>z_t (or log p_t) for tokens first … first+count−1; in a batched pass token first + b is read from batch row b.</summary>
     private static Tensor Scores(TeacherForcedPass pass, ExplanationSubject s, int first, int count, bool batched, GradientTarget target)
     {
         var rows = batched ? torch.arange(count) : torch.zeros(count, dtype: int64);
-        var q = torch.tensor(s.QueryPositions[first..(first + count)]);
+        var tokens = torch.arange(first, first + count);
         var y = torch.tensor(s.AnswerIds[first..(first + count)]);
-        var logits = pass.Logits.index([rows, q]);                                               // [count, vocab]
+        var logits = pass.Logits.index([rows, tokens]);                                          // [count, vocab]
         if (target == GradientTarget.LogProbability) logits = logits.log_softmax(-1);
         return logits.gather(1, y.unsqueeze(1)).squeeze(1);
     }
@@ -117,7 +123,7 @@ public static class GradientSweep
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var logits = pass.Logits[0].index_select(0, torch.tensor(s.QueryPositions));               // [T, vocab]
+        var logits = pass.Logits[0];                                                               // [T, vocab]: rows are q_t
         var p = logits.to(float64).softmax(-1).gather(1, torch.tensor(s.AnswerIds).unsqueeze(1)).squeeze(1);
         p.data<double>().CopyTo(into);
     }

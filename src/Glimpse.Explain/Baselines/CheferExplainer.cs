@@ -20,7 +20,7 @@ public sealed class CheferExplainer(int chunkSize = 0, long memoryBudgetBytes = 
         long n = subject.SequenceIds.Length;
         int chunk = chunkSize > 0 ? chunkSize : GradientSweep.ChunkFor(memoryBudgetBytes, 4 * n * n * (text.NumLayers + 3L * text.NumHeads), subject.AnswerLength);
         var consumer = new Consumer(subject);
-        var outcome = GradientSweep.Run(subject, consumer, SweepMode.Batched, chunk, GradientTarget.Logit, progress, cancellation);
+        var outcome = GradientSweep.Run(subject, consumer, SweepMode.Auto, chunk, GradientTarget.Logit, progress, cancellation);
         using var rows = torch.cat(consumer.Rows, 0);
         foreach (var r in consumer.Rows) r.Dispose();
         return AttentionOnlyPass.Uniform(["target=logit", "heads=mean", $"chunk_size={chunk}"], AttentionOnlyPass.RowsOnImage(rows, subject),

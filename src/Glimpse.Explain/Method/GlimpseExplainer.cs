@@ -9,9 +9,10 @@ namespace Glimpse.Explain;
 /// tokens' rows are combined with crossed relevance weights into one map over the image and one over the question.
 /// </summary>
 /// <remarks>
-/// The exact mode takes one gradient per answer token, batched: a chunk of C copies of the sequence back-propagates
-/// C tokens at once, and each layer's gradients are reduced to E_l, γ_l and w the moment backward produces them, so
-/// what is held is L·C·N² relevance entries plus one layer's C·H·N² gradients — never L·H·N²·T.
+/// The exact mode takes one gradient per answer token. Batched, a chunk of C copies of the sequence back-propagates
+/// C tokens at once; as a loop, one graph back-propagates each token in turn. Either way each layer's gradients are
+/// reduced to E_l, γ_l and w the moment backward produces them, so what is held is L·C·N² relevance entries plus one
+/// layer's C·H·N² gradients — never L·H·N²·T.
 /// </remarks>
 public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = null) : IExplainer
 {
@@ -20,7 +21,7 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
     public string Method => Options.Fast ? "glimpse-fast" : "glimpse";
     public bool Approximate => Options.Fast;
 
-    private SweepMode Sweep => Options.Fast ? SweepMode.Summed : sweep ?? SweepMode.Batched;
+    private SweepMode Sweep => Options.Fast ? SweepMode.Summed : sweep ?? SweepMode.Auto;
 
     public Relevance Explain(ExplanationSubject subject, IProgress<double>? progress = null, CancellationToken cancellation = default)
     {

@@ -18,6 +18,9 @@ public sealed record TeacherForcedOptions
     /// <summary>Route each layer's attention gradient through <see cref="TeacherForcedPass.Backpropagate"/>'s sink as
     /// soon as backward produces it (deepest layer first), instead of returning all layers at once.</summary>
     public bool GradientTaps { get; init; }
+    /// <summary>Compute logits only at these positions (e.g. the answer's q_t): the LM head over a large vocabulary
+    /// is a large share of the work, forward and backward, and explanations read a few rows. Null: every position.</summary>
+    public long[]? LogitPositions { get; init; }
     /// <summary>Image features computed earlier (e.g. for generation), reused instead of running the vision tower again.</summary>
     public Tensor? ImageFeatures { get; init; }
 }
@@ -34,7 +37,7 @@ public sealed class TeacherForcedPass : IDisposable
     // A second backward through a released graph aborts the process inside libtorch; refuse it here instead.
     private bool _graphReleased;
 
-    /// <summary>Raw logits [B, N, vocab], float32.</summary>
+    /// <summary>Raw logits [B, N, vocab], float32 — or [B, |LogitPositions|, vocab] when positions were given.</summary>
     public Tensor Logits { get; }
     /// <summary>Decoder attention probabilities, one [B, H, N, N] tensor per layer.</summary>
     public IReadOnlyList<Tensor> Attentions => _recorder.Probabilities;
@@ -42,7 +45,6 @@ public sealed class TeacherForcedPass : IDisposable
     public IReadOnlyList<Tensor> HiddenStates => _hiddenStates;
     /// <summary>The input embeddings [B, N, D] after image features were written in (the graph's leaf).</summary>
     public Tensor Embeddings { get; }
-    public long Length => Logits.shape[1];
 
     private TeacherForcedPass(VisionLanguageModel model, long[] ids, ImageInput? image, TeacherForcedOptions options)
     {
@@ -61,6 +63,7 @@ public sealed class TeacherForcedPass : IDisposable
             if (options.TrackGradients) embeddings.requires_grad_(true);
             var hidden = model.LanguageModel.Forward(embeddings, positions, cache: null, _recorder,
                 options.KeepHiddenStates ? _hiddenStates : null);
+            if (options.LogitPositions is { } rows) hidden = hidden.index_select(1, torch.tensor(rows, device: hidden.device));
             Logits = model.Logits(hidden).DetachFromDisposeScope();
         }
         Embeddings = embeddings.DetachFromDisposeScope();

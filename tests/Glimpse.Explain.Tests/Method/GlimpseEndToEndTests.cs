@@ -28,11 +28,15 @@ public abstract class GlimpseEndToEndTests
     [Fact]
     public void ExactBatchedMatchesTheReference()
     {
-        var r = new GlimpseExplainer(new GlimpseOptions()).Explain(Subject);
+        var r = new GlimpseExplainer(new GlimpseOptions(), SweepMode.Batched).Explain(Subject);
         CheckAgainst("glimpse", r);
         Close("glimpse.p", r.Probabilities);
         Assert.False(new GlimpseExplainer(new GlimpseOptions()).Approximate);
     }
+
+    [Fact]
+    public void PerTokenLoopMatchesTheReference() =>
+        CheckAgainst("glimpse", new GlimpseExplainer(new GlimpseOptions(), SweepMode.PerToken).Explain(Subject));
 
     [Fact]
     public void FullGradientRegionMatchesTheReference() =>
@@ -55,7 +59,7 @@ public abstract class GlimpseEndToEndTests
         var loop = new GlimpseExplainer(new GlimpseOptions(), SweepMode.PerToken).Explain(Subject);
         foreach (int chunk in new[] { 1, 3, 8 })
         {
-            var batched = new GlimpseExplainer(new GlimpseOptions { ChunkSize = chunk }).Explain(Subject);
+            var batched = new GlimpseExplainer(new GlimpseOptions { ChunkSize = chunk }, SweepMode.Batched).Explain(Subject);
             Assert.Equal(loop.ImageMap.Length, batched.ImageMap.Length);
             for (int k = 0; k < loop.ImageMap.Length; k++)
                 Assert.True(Math.Abs(loop.ImageMap[k] - batched.ImageMap[k]) <= 1e-5 * loop.ImageMap.Max(), $"chunk {chunk}, S_V[{k}]");

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Glimpse.Explain;
+using Glimpse.Model;
+using Glimpse.Model.Architectures;
+using Glimpse.Model.Generation;
+using Glimpse.Model.Modules;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Glimpse.Cli.Commands;
+
+/// <summary>
+/// <c>glimpse bench runtime</c>: speed and memory of the runtime on a random-weight LLaVA-layout model of a chosen size —
+/// prefill, decoding, and the explain-mode forward (eager attention kept in the autograd graph) against the fused path.
+/// </summary>
+internal static class RuntimeBench
+{
+    public static Command Create()
+    {
+        var layers = new Option<int>("--layers") { Description = "Decoder layers.", DefaultValueFactory = _ => 12 };
+        var hidden = new Option<int>("--hidden") { Description = "Decoder width.", DefaultValueFactory = _ => 768 };
+        var heads = new Option<int>("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => 12 };
+        var side = new Option<int>("--image-side") { Description = "Image tokens per side (24 → 576 tokens).", DefaultValueFactory = _ => 24 };
+        var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the image.", DefaultValueFactory = _ => 40 };
+        var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to decode.", DefaultValueFactory = _ => 32 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
+        var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
+        {
+            layers, hidden, heads, side, text, newTokens, repeats,
+        };
+        command.SetAction(parse => CommonOptions.Run(() =>
+        {
+            var shape = new SyntheticShape
+            {
+                Layers = parse.GetValue(layers), Hidden = parse.GetValue(hidden), Heads = parse.GetValue(heads),
+                KeyValueHeads = parse.GetValue(heads), Intermediate = 4 * parse.GetValue(hidden), ImageTokensPerSide = parse.GetValue(side),
+            };
+            Run(shape, parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void Run(SyntheticShape shape, int textTokens, int newTokens, int repeats)
+    {
+        using var model = SyntheticModel.Llava(shape);
+        var config = (Glimpse.Model.Configuration.LlavaConfig)model.Config;
+        int imageTokens = shape.ImageTokensPerSide * shape.ImageTokensPerSide;
+        var random = new Random(1);
+        long[] prompt = [1, .. Enumerable.Range(0, textTokens / 2).Select(_ => (long)random.Next(3, shape.Vocab - 2)),
+            .. Enumerable.Repeat(config.ImageTokenId, imageTokens),
+            .. Enumerable.Range(0, textTokens - textTokens / 2).Select(_ => (long)random.Next(3, shape.Vocab - 2))];
+        using var pixels = torch.randn(1, 3, config.Vision.ImageSize, config.Vision.ImageSize);
+        var image = new ImageInput(pixels);
+
+        AnsiConsole.MarkupLine($"[bold]glimpse bench[/]: {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
+                               $"{imageTokens} image tokens, prompt {prompt.Length} tokens, {newTokens} new tokens; " +
+                               $"{torch.get_num_threads()} threads, median of {repeats}");
+
+        using var features = Measure(repeats, () => { using (torch.no_grad()) return model.EncodeImage(image); }, out var vision);
+        using var embeddings = model.Embed(prompt, features);
+        var positions = model.PositionIds(prompt, image).Positions;
+
+        Measure(repeats, () => Prefill(model, embeddings, positions, recorder: null), out var prefillFast).Dispose();
+        Measure(repeats, () => { using var recorder = new AttentionRecorder(); return Prefill(model, embeddings, positions, recorder); }, out var prefillEager).Dispose();
+
+        GenerationResult? generation = null;
+        Measure(repeats, () =>
+        {
+            generation?.Dispose();
+            generation = AnswerGenerator.Generate(model, prompt, image, new GenerationOptions { MaxNewTokens = newTokens, StopAtEos = false, ImageFeatures = features });
+            return torch.empty(0);
+        }, out _).Dispose();
+        double decodeRate = (generation!.NewTokens.Length - 1) / generation.DecodeTime.TotalSeconds;
+        long[] full = generation.FullIds;
+        generation.Dispose();
+
+        long baseline = ProcessMemory.ResetPeak();
+        TimeSpan explainForward = TimeSpan.Zero, backward = TimeSpan.Zero;
+        long attentionBytes = 0;
+        var forwardTimes = new List<TimeSpan>();
+        var backwardTimes = new List<TimeSpan>();
+        for (int r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var pass = TeacherForcedPass.Run(model, full, image, new() { TrackGradients = true, ImageFeatures = features });
+            forwardTimes.Add(clock.Elapsed);
+            attentionBytes = pass.Attentions.Sum(a => a.numel() * a.element_size());
+            clock.Restart();
+            using (var target = pass.Logits[0, -2, full[^1]])
+            {
+                var grads = pass.AttentionGradients([target], retainGraph: false);
+                foreach (var g in grads) g.Dispose();
+            }
+            backwardTimes.Add(clock.Elapsed);
+        }
+        explainForward = Median(forwardTimes);
+        backward = Median(backwardTimes);
+        long explainPeak = ProcessMemory.Peak() - baseline;
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("measure", "value");
+        Row(table, "vision tower + projector", Ms(vision));
+        Row(table, $"prefill, fused attention ({prompt.Length} tokens)", Ms(prefillFast));
+        Row(table, "prefill, eager attention kept", Ms(prefillEager));
+        Row(table, "eager / fused prefill", $"{prefillEager / prefillFast:F2}×");
+        Row(table, "decode", $"{decodeRate:F1} tokens/s");
+        Row(table, $"explain-mode forward ({full.Length} tokens, graph kept)", Ms(explainForward));
+        Row(table, "explain forward / fused prefill", $"{explainForward / prefillFast:F2}×");
+        Row(table, "one backward to all attentions", Ms(backward));
+        Row(table, "attention probabilities kept", Mb(attentionBytes));
+        Row(table, "explain-mode peak memory above baseline", explainPeak > 0 ? Mb(explainPeak) : "n/a (no /proc)");
+        AnsiConsole.Write(table);
+    }
+
+    private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
+
+    private static Tensor Prefill(VisionLanguageModel model, Tensor embeddings, Tensor positions, AttentionRecorder? recorder)
+    {
+        using var noGrad = torch.no_grad();
+        using var cache = recorder is null ? new KvCache(model.Config.Text.NumLayers, embeddings.shape[1]) : null;
+        using var hidden = model.LanguageModel.Forward(embeddings, positions, cache, recorder);
+        return model.Logits(hidden[.., -1]);
+    }
+
+    private static Tensor Measure(int repeats, Func<Tensor> action, out TimeSpan median)
+    {
+        action().Dispose();   // warm-up: first calls pay for allocation and kernel selection
+        var times = new List<TimeSpan>();
+        Tensor result = torch.empty(0);
+        for (int r = 0; r < repeats; r++)
+        {
+            result.Dispose();
+            var clock = Stopwatch.StartNew();
+            result = action();
+            times.Add(clock.Elapsed);
+        }
+        median = Median(times);
+        return result;
+    }
+
+    private static TimeSpan Median(List<TimeSpan> times) => times.Order().ElementAt(times.Count / 2);
+    private static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:F0} ms";
+    private static string Mb(long bytes) => $"{bytes / 1048576.0:F0} MiB";
+}

@@ -1,0 +1,26 @@
+namespace Glimpse.Explain;
+
+/// <summary>Peak resident memory of this process (Linux VmHWM, which /proc/self/clear_refs resets).</summary>
+public static class ProcessMemory
+{
+    /// <summary>Resets the peak to the current resident size; returns it (0 where /proc is absent).</summary>
+    public static long ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return Peak();
+    }
+
+    public static long Peak()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return 0; }
+    }
+}
