@@ -1,0 +1,102 @@
+using Glimpse.Model.Processing;
+
+namespace Glimpse.Explain.Tests.Report;
+
+/// <summary>
+/// A hand-built, realistic explanation in the LLaVA layout: a 48 × 40 photo, resized to 38 × 32 and centre-cropped to
+/// 32 × 32 at x = 3, seen as a 4 × 4 grid of 8-pixel tokens; a six-token question (one of them markup, to prove
+/// escaping), a five-token answer with per-token maps.
+/// </summary>
+internal static class SampleResults
+{
+    public const int TokenCellSize = 8;
+
+    /// <summary>The question as typed, markup and all: the report must show it, not run it.</summary>
+    public const string Question = "what color is the <b>big</b> ball? <script>alert(\"x\")</script> & co";
+
+    public static ImageGeometry LlavaGeometry { get; } = new(new PixelSize(48, 40), new PixelSize(38, 32), new PixelRect(3, 0, 32, 32));
+
+    /// <summary>Sky above grass with a red ball on the right, so overlays can be checked by eye.</summary>
+    public static RgbImage Photo(int width = 48, int height = 40)
+    {
+        var pixels = new byte[width * height * 3];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                int i = (y * width + x) * 3;
+                double dx = (x - width * 0.68) / width, dy = (y - height * 0.6) / height;
+                (byte r, byte g, byte b) = dx * dx + dy * dy < 0.03 ? ((byte)210, (byte)40, (byte)40)
+                    : y < height / 2 ? ((byte)(120 + y), (byte)(170 + y), (byte)235)
+                    : ((byte)60, (byte)(140 + (x % 7) * 4), (byte)60);
+                pixels[i] = r;
+                pixels[i + 1] = g;
+                pixels[i + 2] = b;
+            }
+        }
+        return new RgbImage(width, height, pixels);
+    }
+
+    public static ExplanationResult Glimpse(bool approximate = false, bool perTokenMaps = true)
+    {
+        var prompt = new List<PromptToken>
+        {
+            new(0, 1, "<s>", "bos", null),
+            new(1, 3148, "▁USER", "template", null),
+            new(2, 29901, ":", "template", null),
+        };
+        for (int i = 0; i < 16; i++) prompt.Add(new PromptToken(3 + i, 32000, "<image>", "image", null));
+        prompt.Add(new PromptToken(19, 13, "\n", "template", null));
+        (string Text, double Saliency)[] question =
+            [("▁what", 0.05), ("▁color", 0.62), ("▁is", 0.02), ("▁the", 0.01), ("▁<b>big</b>", 0.21), ("▁ball", 0.48)];
+        for (int i = 0; i < question.Length; i++)
+            prompt.Add(new PromptToken(20 + i, 1000 + i, question[i].Text, "question", question[i].Saliency));
+        prompt.Add(new PromptToken(26, 319, "▁A", "template", null));
+        prompt.Add(new PromptToken(27, 1799, "SSISTANT", "template", null));
+        prompt.Add(new PromptToken(28, 29901, ":", "template", null));
+
+        AnswerToken[] answer =
+        [
+            new(29, 450, "▁The", 0.31, 0.69, 0.08, 0.71),
+            new(30, 8287, "▁ball", 0.74, 0.26, 0.27, 0.88),
+            new(31, 338, "▁is", 0.22, 0.78, 0.05, 0.97),
+            new(32, 2654, "▁red", 0.91, 0.09, 0.52, 0.93),
+            new(33, 29889, ".", 0.18, 0.82, 0.08, 0.99),
+        ];
+        // Each token looks at a different place; the red ball sits at the right of the crop (columns 2–3, rows 2–3).
+        TokenGridMap[] maps =
+        [
+            Spot(0, 1, 0.4), Spot(2, 2, 1.3), Spot(1, 1, 0.2), Spot(2, 3, 2.1), Spot(3, 0, 0.3),
+        ];
+        var response = new double[16];
+        for (int t = 0; t < answer.Length; t++)
+            for (int i = 0; i < 16; i++) response[i] += answer[t].Relevance * maps[t].Values[i];
+
+        return new ExplanationResult
+        {
+            Model = new ModelSummary("llava-1.5-7b-hf", "llava", "float32", "cpu"),
+            Method = approximate ? "glimpse-fast" : "glimpse",
+            Approximate = approximate,
+            Options = new Dictionary<string, string> { ["layers"] = "all", ["head_weighting"] = "gradient", ["alpha"] = "0.5" },
+            Question = Question,
+            Answer = "The ball is red.",
+            PromptTokens = prompt,
+            AnswerTokens = answer,
+            ImageMap = new TokenGridMap(4, 4, response),
+            PerTokenMaps = perTokenMaps ? maps : null,
+            Timings = new ExplanationTimings(1.84, 0.42, 3.17, 5.61),
+            PeakMemoryBytes = 3_221_225_472,
+            Warnings = ["token 5 (\".\") has β^V + β^P < 1e-6 <and> was reweighted"],
+        };
+    }
+
+    /// <summary>A 4 × 4 map peaking at (row, col), falling off with distance, plus a small floor.</summary>
+    private static TokenGridMap Spot(int row, int col, double peak)
+    {
+        var values = new double[16];
+        for (int r = 0; r < 4; r++)
+            for (int c = 0; c < 4; c++)
+                values[r * 4 + c] = 0.01 + peak / (1 + (r - row) * (r - row) + (c - col) * (c - col));
+        return new TokenGridMap(4, 4, values);
+    }
+}
