@@ -39,7 +39,8 @@ public enum SweepMode
 /// </summary>
 public static class GradientSweep
 {
-    public sealed record Outcome(double[] Probabilities, double ForwardSeconds, double GradientSeconds);
+    /// <param name="Gradients">how they were produced, for the result's options (e.g. "batched, 8 tokens per backward")</param>
+    public sealed record Outcome(double[] Probabilities, double ForwardSeconds, double GradientSeconds, string Gradients);
 
     public static Outcome Run(ExplanationSubject subject, IGradientConsumer consumer, SweepMode mode, int chunkSize, GradientTarget target,
         IProgress<double>? progress, CancellationToken cancellation)
@@ -94,7 +95,13 @@ public static class GradientSweep
             backward.Stop();
             progress?.Report(Math.Min(1.0, (first + count) / (double)tokens));
         }
-        return new Outcome(probabilities, forward.Elapsed.TotalSeconds, backward.Elapsed.TotalSeconds);
+        string how = mode switch
+        {
+            SweepMode.Batched => $"batched, {chunk} tokens per backward",
+            SweepMode.Summed => "one backward of the summed targets",
+            _ => "one backward per token",
+        };
+        return new Outcome(probabilities, forward.Elapsed.TotalSeconds, backward.Elapsed.TotalSeconds, how);
     }
 
     private static void Backward(TeacherForcedPass pass, IGradientConsumer consumer, int first, int count, Tensor target, bool retain)

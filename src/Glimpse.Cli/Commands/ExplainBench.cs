@@ -99,7 +99,7 @@ internal static class ExplainBench
             // Back-propagated rows × (≈ 2 × one row's decoder forward FLOPs); the forward of each batched row is not counted.
             double rowForward = 2.0 * DecoderParameters(shape) * n + 4.0 * shape.Layers * (double)n * n * shape.Hidden;
             double gradientRate = t * 2 * rowForward / batchedResult.GradientSeconds / 1e9;
-            string chunk = batchedResult.Options["chunk_size"];
+            string chunk = batchedResult.Options["gradients"].Split(' ')[1];
             table.AddRow(new Text($"{n}"), new Text($"{t}"), new Text(chunk), new Text(S(batched)), new Text(loop is { } l ? S(l) : "—"),
                 new Text(loop is { } l2 ? $"{l2 / batched:F2}×" : "—"), new Text(S(fast)), new Text($"{batched / fast:F1}×"),
                 new Text(S(generate)), new Text($"{batched / generate:F1}×"),

@@ -1,13 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Glimpse.Explain;
 using Glimpse.Explain.Rendering;
 using Glimpse.Explain.Report;
 using Glimpse.Model;
-using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;
 using Spectre.Console;
-using TorchSharp;
 
 namespace Glimpse.Cli.Commands;
 
@@ -72,12 +69,12 @@ internal static class ExplainCommand
             options.Validate();
             var explainer = Explainers.Create(parse.GetValue(method)!, options);
             var mode = Parse<MapNormalization>(parse.GetValue(normalization)!, "--normalize");
-            var job = new ExplainJob(
-                CommonOptions.ResolveModel(parse.GetValue(model)),
-                CommonOptions.Require(parse.GetValue(image), "--image"),
-                CommonOptions.Require(parse.GetValue(prompt), "--prompt"),
-                explainer, parse.GetValue(perToken), parse.GetValue(maxNewTokens), mode,
-                CommonOptions.LoadOptions(parse, dtype, device));
+            var request = new ExplainRequest(RgbImage.Load(CommonOptions.Require(parse.GetValue(image), "--image")), CommonOptions.Require(parse.GetValue(prompt), "--prompt"), explainer)
+            {
+                MaxNewTokens = parse.GetValue(maxNewTokens),
+                PerTokenMaps = parse.GetValue(perToken),
+            };
+            var job = new ExplainJob(CommonOptions.ResolveModel(parse.GetValue(model)), request, mode, CommonOptions.LoadOptions(parse, dtype, device));
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
             var result = Run(job, outDir);
             AnsiConsole.MarkupLine($"[bold]Answer:[/] {Markup.Escape(result.Answer)}");
@@ -87,10 +84,9 @@ internal static class ExplainCommand
         return command;
     }
 
-    internal sealed record ExplainJob(string ModelDir, string ImagePath, string Question, IExplainer Explainer, bool PerTokenMaps,
-        int MaxNewTokens, MapNormalization Normalization, ModelLoadOptions Load);
+    internal sealed record ExplainJob(string ModelDir, ExplainRequest Request, MapNormalization Normalization, ModelLoadOptions Load);
 
-    /// <summary>Runs the steps with a progress display; the steps themselves are <see cref="Explanations"/>'s.</summary>
+    /// <summary>Loads, answers, explains and writes, with a progress display.</summary>
     private static ExplanationResult Run(ExplainJob job, string outDir)
     {
         ExplanationResult? result = null;
@@ -100,21 +96,19 @@ internal static class ExplainCommand
             {
                 var load = ctx.AddTask("load model");
                 var answer = ctx.AddTask("generate answer");
-                var explain = ctx.AddTask($"explain ({job.Explainer.Method})");
+                var explain = ctx.AddTask($"explain ({job.Request.Explainer.Method})");
                 var write = ctx.AddTask("write report");
-                result = Explanations.Run(job, outDir, step =>
+                using var runtime = VisionLanguageRuntime.Open(job.ModelDir, job.Load);
+                load.Value = 100;
+                var outcome = ExplainRun.Execute(runtime, job.Request, (step, fraction) =>
                 {
-                    var (task, fraction) = step.Step switch
-                    {
-                        ExplainStep.Load => (load, step.Fraction),
-                        ExplainStep.Generate => (answer, step.Fraction),
-                        ExplainStep.Explain => (explain, step.Fraction),
-                        _ => (write, step.Fraction),
-                    };
-                    foreach (var earlier in new[] { load, answer, explain, write }.TakeWhile(t => t != task)) earlier.Value = 100;
-                    task.Value = 100 * fraction;
+                    if (step == ExplainStep.Explain) answer.Value = 100;
+                    (step == ExplainStep.Generate ? answer : explain).Value = 100 * fraction;
                 });
-                foreach (var t in new[] { load, answer, explain, write }) t.Value = 100;
+                answer.Value = explain.Value = 100;
+                ReportWriter.Write(outDir, outcome.Result, outcome.Image, outcome.Geometry, outcome.TokenCellSize, job.Normalization);
+                write.Value = 100;
+                result = outcome.Result;
             });
         return result!;
     }
@@ -123,50 +117,4 @@ internal static class ExplainCommand
         Enum.TryParse<T>(value.Replace("-", ""), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
             ? parsed
             : throw new UserInputException($"{option} '{value}' is not one of: {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
-}
-
-internal enum ExplainStep { Load, Generate, Explain, Write }
-
-internal readonly record struct ExplainProgress(ExplainStep Step, double Fraction);
-
-/// <summary>The explain pipeline of the command line: load, answer, explain, write.</summary>
-internal static class Explanations
-{
-    public static ExplanationResult Run(ExplainCommand.ExplainJob job, string outDir, Action<ExplainProgress> report)
-    {
-        var total = Stopwatch.StartNew();
-        var picture = RgbImage.Load(job.ImagePath);
-        report(new(ExplainStep.Load, 0));
-        using var runtime = VisionLanguageRuntime.Open(job.ModelDir, job.Load);
-        using var prompt = runtime.Prepare(picture, job.Question);
-
-        report(new(ExplainStep.Generate, 0));
-        using var features = EncodeOnce(runtime, prompt);
-        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = job.MaxNewTokens, ImageFeatures = features });
-        double generateSeconds = (answer.Generation.PrefillTime + answer.Generation.DecodeTime).TotalSeconds;
-
-        report(new(ExplainStep.Explain, 0));
-        long baseline = ProcessMemory.ResetPeak();
-        var subject = ExplanationSubject.From(runtime.Model, prompt, answer, features);
-        var relevance = job.Explainer.Explain(subject, new InlineProgress<double>(f => report(new(ExplainStep.Explain, f))));
-        long peak = Math.Max(0, ProcessMemory.Peak() - baseline);
-
-        report(new(ExplainStep.Write, 0));
-        var timings = new ExplanationTimings(generateSeconds, relevance.ForwardSeconds, relevance.GradientSeconds, total.Elapsed.TotalSeconds);
-        var result = ExplanationBuilder.Build(runtime, prompt, answer, job.Explainer, relevance, timings, peak, job.PerTokenMaps);
-        ReportWriter.Write(outDir, result, picture, prompt.Image.Geometry, prompt.Image.TokenCellSize, job.Normalization);
-        return result;
-    }
-
-    private static torch.Tensor EncodeOnce(VisionLanguageRuntime runtime, PreparedPrompt prompt)
-    {
-        using var noGrad = torch.no_grad();
-        return runtime.Model.EncodeImage(prompt.ModelInput);
-    }
-}
-
-/// <summary>Reports on the caller's thread, in order (System.Progress posts to the thread pool and may arrive late).</summary>
-internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -22,7 +22,7 @@ public sealed class AttentionGradCamExplainer(int? layer = null, int chunkSize =
         int chunk = chunkSize > 0 ? chunkSize : GradientSweep.ChunkFor(2L << 30, 4 * n * n * 3L * subject.Model.Config.Text.NumHeads, subject.AnswerLength);
         var consumer = new Consumer(subject, chosen);
         var outcome = GradientSweep.Run(subject, consumer, SweepMode.Auto, chunk, GradientTarget.Logit, progress, cancellation);
-        return AttentionOnlyPass.Uniform([$"layer={chosen}", "heads=mean", $"chunk_size={chunk}"], consumer.Maps.ToArray(),
+        return AttentionOnlyPass.Uniform([$"layer={chosen}", "heads=mean", $"gradients={outcome.Gradients}"], consumer.Maps.ToArray(),
             outcome.Probabilities, outcome.ForwardSeconds, outcome.GradientSeconds);
     }
 

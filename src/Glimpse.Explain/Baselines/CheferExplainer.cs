@@ -23,7 +23,7 @@ public sealed class CheferExplainer(int chunkSize = 0, long memoryBudgetBytes = 
         var outcome = GradientSweep.Run(subject, consumer, SweepMode.Auto, chunk, GradientTarget.Logit, progress, cancellation);
         using var rows = torch.cat(consumer.Rows, 0);
         foreach (var r in consumer.Rows) r.Dispose();
-        return AttentionOnlyPass.Uniform(["target=logit", "heads=mean", $"chunk_size={chunk}"], AttentionOnlyPass.RowsOnImage(rows, subject),
+        return AttentionOnlyPass.Uniform(["target=logit", "heads=mean", $"gradients={outcome.Gradients}"], AttentionOnlyPass.RowsOnImage(rows, subject),
             outcome.Probabilities, outcome.ForwardSeconds, outcome.GradientSeconds);
     }
 

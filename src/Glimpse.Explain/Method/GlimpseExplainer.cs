@@ -43,7 +43,7 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
             subject.QueryPositions, Options);
         var warnings = consumer.Warnings.Concat(aggregate.Warnings).ToList();
         if (Options.Fast) warnings.Insert(0, "Approximate: fast mode uses one gradient of the summed answer logits, not one per token.");
-        var described = new Dictionary<string, string>(Options.Describe()) { ["chunk_size"] = chunk.ToString() };
+        var described = new Dictionary<string, string>(Options.Describe()) { ["gradients"] = outcome.Gradients };
         return new Relevance
         {
             ImageMap = aggregate.VisualMap,

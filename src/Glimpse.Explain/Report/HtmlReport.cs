@@ -33,7 +33,7 @@ public static class HtmlReport
     private static readonly string Style = ReadResource("HtmlReport.css");
     private static readonly string Script = ReadResource("HtmlReport.js");
     private static readonly JsonSerializerOptions DataOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    private const string ResponseCaption = "Whole answer: the response-level map, every answer token weighted by its relevance γ.";
+    private const string ResponseCaption = "Whole answer: the response-level map, each answer token's own map weighted by its visual weight β^V.";
     // Highlights: amber for the question's saliency, indigo for the answer's relevance; the alpha caps keep text legible.
     private static readonly (byte R, byte G, byte B, double MaxAlpha) QuestionTint = (245, 158, 11, 0.7), AnswerTint = (99, 102, 241, 0.5);
 
@@ -181,7 +181,7 @@ public static class HtmlReport
             if (switchable) attributes += $" data-map=\"{t}\" role=\"button\" aria-label=\"show the map of token {t + 1}\"";
             AppendToken(page, token.Text, "tok answer", attributes, Tint(AnswerTint, token.Relevance, strongest));
         }
-        page.Append("</p>\n<p class=\"hint\">Tint: each token's joint relevance γ, its weight in the whole-answer map. Hover for γ, β^V, β^P and p"
+        page.Append("</p>\n<p class=\"hint\">Tint: each token's joint relevance γ (how much it carries both visual and question evidence). Hover for γ, β^V (its weight in the image map), β^P and p"
                     + (switchable ? "; click a token to see its own map." : ".") + "</p>\n");
 
         page.Append("<details>\n<summary>Token weights</summary>\n<table class=\"weights\">\n<thead><tr><th>token</th><th>γ</th><th></th><th>β^V</th><th>β^P</th><th>p</th></tr></thead>\n<tbody>\n");

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Glimpse.Model;
+using Glimpse.Model.Generation;
+using Glimpse.Model.Processing;
+using TorchSharp;
+
+namespace Glimpse.Explain;
+
+/// <summary>One image, one question, one method.</summary>
+public sealed record ExplainRequest(RgbImage Image, string Question, IExplainer Explainer)
+{
+    public int MaxNewTokens { get; init; } = 32;
+    public bool PerTokenMaps { get; init; }
+    /// <summary>Sampling and stopping; greedy by default.</summary>
+    public GenerationOptions Generation { get; init; } = new();
+}
+
+public enum ExplainStep { Generate, Explain }
+
+/// <summary>An explanation with what is needed to draw it over the original image.</summary>
+public sealed record ExplainOutcome(ExplanationResult Result, RgbImage Image, ImageGeometry Geometry, int TokenCellSize);
+
+/// <summary>
+/// The whole explain job on an open runtime, shared by the command line and the pipeline worker: prepare the prompt,
+/// generate the answer (the vision tower runs once), explain it, and dress the result.
+/// </summary>
+public static class ExplainRun
+{
+    public static ExplainOutcome Execute(VisionLanguageRuntime runtime, ExplainRequest request, Action<ExplainStep, double>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        var total = Stopwatch.StartNew();
+        using var prompt = runtime.Prepare(request.Image, request.Question);
+        progress?.Invoke(ExplainStep.Generate, 0);
+        using var features = EncodeImage(runtime, prompt);
+        using var answer = runtime.Answer(prompt, request.Generation with { MaxNewTokens = request.MaxNewTokens, ImageFeatures = features });
+        double generateSeconds = (answer.Generation.PrefillTime + answer.Generation.DecodeTime).TotalSeconds;
+        cancellation.ThrowIfCancellationRequested();
+
+        progress?.Invoke(ExplainStep.Explain, 0);
+        long baseline = ProcessMemory.ResetPeak();
+        var subject = ExplanationSubject.From(runtime.Model, prompt, answer, features);
+        var relevance = request.Explainer.Explain(subject, new InlineProgress(f => progress?.Invoke(ExplainStep.Explain, f)), cancellation);
+        long peak = Math.Max(0, ProcessMemory.Peak() - baseline);
+
+        var timings = new ExplanationTimings(generateSeconds, relevance.ForwardSeconds, relevance.GradientSeconds, total.Elapsed.TotalSeconds);
+        var result = ExplanationBuilder.Build(runtime, prompt, answer, request.Explainer, relevance, timings, peak, request.PerTokenMaps);
+        return new ExplainOutcome(result, request.Image, prompt.Image.Geometry, prompt.Image.TokenCellSize);
+    }
+
+    private static torch.Tensor EncodeImage(VisionLanguageRuntime runtime, PreparedPrompt prompt)
+    {
+        using var noGrad = torch.no_grad();
+        return runtime.Model.EncodeImage(prompt.ModelInput);
+    }
+
+    /// <summary>Reports on the caller's thread, in order (System.Progress posts to the thread pool and may arrive late).</summary>
+    private sealed class InlineProgress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}

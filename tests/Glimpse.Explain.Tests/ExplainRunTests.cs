@@ -1,0 +1,78 @@
+using Glimpse.Model;
+using Glimpse.Model.Generation;
+using Glimpse.Model.Processing;
+using Glimpse.Model.Tests;
+
+namespace Glimpse.Explain.Tests;
+
+/// <summary>The whole explain job from an image file and a question, on the tiny reference models.</summary>
+public class ExplainRunTests
+{
+    public static TheoryData<string, string> Cases => new()
+    {
+        { "llava", "glimpse" }, { "llava", "rollout" }, { "qwen2vl", "glimpse" }, { "qwen2vl", "glimpse-fast" }, { "qwen2vl", "tam" },
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    public void ExplainsAnAnswerFromFiles(string set, string method)
+    {
+        using var reference = set == "llava" ? ReferenceSet.Llava() : ReferenceSet.Qwen2VL();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        var request = new ExplainRequest(RgbImage.Load(reference.ImagePath), "what color is the big ball", Explainers.Create(method))
+        {
+            MaxNewTokens = 5,
+            PerTokenMaps = true,
+            Generation = new GenerationOptions { StopAtEos = false },
+        };
+        var steps = new List<ExplainStep>();
+        var outcome = ExplainRun.Execute(runtime, request, (step, _) => steps.Add(step));
+        var r = outcome.Result;
+
+        Assert.Equal(method, r.Method);
+        Assert.Equal(method == "glimpse-fast", r.Approximate);
+        Assert.Equal(5, r.AnswerTokens.Count);
+        Assert.Equal(r.ImageMap.Height * r.ImageMap.Width, r.ImageMap.Values.Length);
+        Assert.Equal(set == "llava" ? (4, 4) : (2, 3), (r.ImageMap.Height, r.ImageMap.Width));
+        Assert.Equal(5, r.PerTokenMaps!.Count);
+        Assert.Equal(6, r.PromptTokens.Count(t => t.Role == "question"));
+        Assert.All(r.PromptTokens.Where(t => t.Role != "question"), t => Assert.Null(t.Saliency));
+        Assert.Equal(method.StartsWith("glimpse"), r.PromptTokens.Where(t => t.Role == "question").All(t => t.Saliency is not null));
+        Assert.Equal(1, r.AnswerTokens.Sum(t => t.VisualWeight), 9);
+        Assert.Equal([ExplainStep.Generate, ExplainStep.Explain], steps.Distinct());
+        Assert.True(r.Timings.TotalSeconds >= r.Timings.GenerateSeconds);
+    }
+
+    [Fact]
+    public void BadInputIsAClearErrorBeforeAnyModelWork()
+    {
+        using var reference = ReferenceSet.Llava();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        var image = RgbImage.Load(reference.ImagePath);
+        var explainer = Explainers.Create("glimpse");
+        Assert.Throws<ArgumentException>(() => ExplainRun.Execute(runtime, new ExplainRequest(image, "   ", explainer)));
+        var tooLong = string.Join(' ', Enumerable.Repeat("ball", 300));
+        Assert.Contains("context", Assert.Throws<ArgumentException>(() => ExplainRun.Execute(runtime, new ExplainRequest(image, tooLong, explainer))).Message);
+        Assert.Throws<ImageDecodeException>(() => RgbImage.Decode([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => Explainers.Create("saliency-of-doom"));
+    }
+
+    [Fact]
+    public void AnAnswerOfZeroTokensHasNothingToExplain()
+    {
+        using var reference = ReferenceSet.Llava();
+        using var model = ModelLoader.Load(reference.ModelDir);
+        var subject = new ExplanationSubject
+        {
+            Model = model,
+            SequenceIds = reference.Ids("input_ids"),
+            Image = new(reference["pixel_values"]),
+            VisualPositions = SubjectFactory.Positions(reference, "V_positions"),
+            PromptPositions = SubjectFactory.Positions(reference, "P_positions"),
+            QueryPositions = [],
+            AnswerIds = [],
+            GridHeight = 4,
+            GridWidth = 4,
+        };
+        Assert.Contains("zero tokens", Assert.Throws<ArgumentException>(() => new GlimpseExplainer(new GlimpseOptions()).Explain(subject)).Message);
+    }
+}
