@@ -135,8 +135,23 @@ public static class GradientSweep
         p.data<double>().CopyTo(into);
     }
 
-    /// <summary>Tokens per batched chunk so that the chunk's kept state fits the budget.</summary>
-    /// <param name="bytesPerToken">what one token of the chunk costs while its gradients are reduced</param>
+    /// <summary>Tokens per batched chunk so that the chunk fits the budget.</summary>
+    /// <param name="bytesPerToken">what one batch row costs (see <see cref="BytesPerBatchRow"/>)</param>
     public static int ChunkFor(long budgetBytes, long bytesPerToken, int tokens) =>
         (int)Math.Clamp(budgetBytes / Math.Max(1, bytesPerToken), 1, Math.Max(1, tokens));
+
+    /// <summary>
+    /// Estimated memory of one batch row of the explain-mode graph: per layer the attention scores, probabilities and
+    /// softmax output kept for backward (3·H·N²) and the activations of the projections and MLP (≈ 12·N·D); plus the
+    /// consumer's state, <paramref name="keptLayers"/>·N² reduced entries and one layer's gradient and G (2·H·N²).
+    /// </summary>
+    public static long BytesPerBatchRow(ExplanationSubject subject, int keptLayers)
+    {
+        var c = subject.Model.Config.Text;
+        long n = subject.SequenceIds.Length;
+        long elementSize = subject.Model.DType is ScalarType.Float64 ? 8 : 4;
+        long graph = c.NumLayers * (3L * c.NumHeads * n * n + 12L * n * c.HiddenSize);
+        long consumer = keptLayers * n * n + 2L * c.NumHeads * n * n;
+        return elementSize * (graph + consumer);
+    }
 }

@@ -10,6 +10,29 @@ internal static class ReferenceChecks
 {
     private const double Tol = 1e-4;
 
+    /// <summary>Prompt forward: logits, every decoder hidden state (L + 1) and every layer's attention.</summary>
+    public static void PromptForward(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
+    {
+        using var pass = TeacherForcedPass.Run(model, reference.Ids("input_ids"), image, new() { KeepHiddenStates = true });
+        TensorAssert.RelativeClose(reference["logits"], pass.Logits[0], Tol, "logits");
+        int layers = model.Config.Text.NumLayers;
+        Assert.Equal(layers + 1, pass.HiddenStates.Count);
+        Assert.Equal(layers, pass.Attentions.Count);
+        for (int i = 0; i <= layers; i++)
+            TensorAssert.RelativeClose(reference[$"hidden_states.{i}"], pass.HiddenStates[i][0], Tol, $"hidden_states.{i}");
+        for (int l = 0; l < layers; l++)
+            TensorAssert.RelativeClose(reference[$"attentions.{l}"], pass.Attentions[l][0], Tol, $"attentions.{l}");
+    }
+
+    /// <summary>Teacher-forced forward over prompt + answer: the logits and the attentions GLIMPSE reads.</summary>
+    public static void TeacherForcedForward(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
+    {
+        using var pass = TeacherForcedPass.Run(model, reference.Ids("generated_ids"), image);
+        TensorAssert.RelativeClose(reference["full.logits"], pass.Logits[0], Tol, "full.logits");
+        for (int l = 0; l < pass.Attentions.Count; l++)
+            TensorAssert.RelativeClose(reference[$"full.attentions.{l}"], pass.Attentions[l][0], Tol, $"full.attentions.{l}");
+    }
+
     /// <summary>∂z_t/∂A (raw logit) and ∂log p_t/∂A against attn_grads_logit / attn_grads, lower triangle only.</summary>
     public static void AttentionGradients(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
     {

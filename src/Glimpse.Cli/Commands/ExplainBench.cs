@@ -19,27 +19,19 @@ internal static class ExplainBench
 {
     public static Command Create()
     {
-        var layers = new Option<int>("--layers") { Description = "Decoder layers.", DefaultValueFactory = _ => 4 };
-        var hidden = new Option<int>("--hidden") { Description = "Decoder width.", DefaultValueFactory = _ => 256 };
-        var heads = new Option<int>("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => 4 };
-        var side = new Option<int>("--image-side") { Description = "Image tokens per side.", DefaultValueFactory = _ => 16 };
+        var shape = new SyntheticShapeOptions(layers: 4, hidden: 256, heads: 4, imageSide: 16);
         var lengths = new Option<string>("--lengths") { Description = "Sequence lengths N (prompt + answer).", DefaultValueFactory = _ => "600,1200,2400" };
         var answers = new Option<string>("--tokens") { Description = "Answer lengths T.", DefaultValueFactory = _ => "8,32,64" };
         var loopMax = new Option<int>("--loop-max") { Description = "Largest T for which the per-token loop is timed.", DefaultValueFactory = _ => 64 };
         var budget = new Option<int>("--budget-mib") { Description = "Memory budget of a batched chunk.", DefaultValueFactory = _ => 2048 };
         var command = new Command("explain", "GLIMPSE exact (batched) vs a per-token loop vs fast mode vs generation, over N and T.")
         {
-            layers, hidden, heads, side, lengths, answers, loopMax, budget,
+            lengths, answers, loopMax, budget,
         };
+        foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            var shape = new SyntheticShape
-            {
-                Layers = parse.GetValue(layers), Hidden = parse.GetValue(hidden), Heads = parse.GetValue(heads),
-                KeyValueHeads = parse.GetValue(heads), Intermediate = 4 * parse.GetValue(hidden), ImageTokensPerSide = parse.GetValue(side),
-                VisionLayers = 2, VisionHidden = 128,
-            };
-            Run(shape, Ints(parse.GetValue(lengths)!), Ints(parse.GetValue(answers)!), parse.GetValue(loopMax), parse.GetValue(budget) * 1048576L);
+            Run(shape.Read(parse, visionLayers: 2, visionHidden: 128), Ints(parse.GetValue(lengths)!), Ints(parse.GetValue(answers)!), parse.GetValue(loopMax), parse.GetValue(budget) * 1048576L);
             return 0;
         }));
         return command;
@@ -66,6 +58,7 @@ internal static class ExplainBench
             table.AddColumn(new TableColumn(c).RightAligned());
 
         var random = new Random(7);
+        bool warm = false;
         foreach (int n in lengths)
         foreach (int t in answerLengths)
         {
@@ -83,6 +76,13 @@ internal static class ExplainBench
                 GridHeight = shape.ImageTokensPerSide, GridWidth = shape.ImageTokensPerSide,
             };
             var options = new GlimpseOptions { MemoryBudgetBytes = budget };
+            if (!warm)
+            {
+                // The first runs pay for fresh allocations (page faults on large new buffers) and kernel selection.
+                foreach (var mode in new[] { SweepMode.Batched, SweepMode.PerToken, SweepMode.Summed })
+                    new GlimpseExplainer(options with { Fast = mode == SweepMode.Summed }, mode).Explain(subject);
+                warm = true;
+            }
 
             long baseline = ProcessMemory.ResetPeak();
             var batched = Time(() => new GlimpseExplainer(options, SweepMode.Batched).Explain(subject), out var batchedResult);
@@ -100,6 +100,7 @@ internal static class ExplainBench
             double rowForward = 2.0 * DecoderParameters(shape) * n + 4.0 * shape.Layers * (double)n * n * shape.Hidden;
             double gradientRate = t * 2 * rowForward / batchedResult.GradientSeconds / 1e9;
             string chunk = batchedResult.Options["gradients"].Split(' ')[1];
+            AnsiConsole.WriteLine($"N={n} T={t}: batched {S(batched)}, loop {(loop is { } lp ? S(lp) : "-")}, fast {S(fast)}, generate {S(generate)}, peak {peak / 1048576.0:F0} MiB");
             table.AddRow(new Text($"{n}"), new Text($"{t}"), new Text(chunk), new Text(S(batched)), new Text(loop is { } l ? S(l) : "—"),
                 new Text(loop is { } l2 ? $"{l2 / batched:F2}×" : "—"), new Text(S(fast)), new Text($"{batched / fast:F1}×"),
                 new Text(S(generate)), new Text($"{batched / generate:F1}×"),
@@ -117,18 +118,11 @@ internal static class ExplainBench
         return model.EncodeImage(image);
     }
 
-    /// <summary>Best of two runs: the first pays for fresh allocations (page faults on large new buffers).</summary>
     private static TimeSpan Time<T>(Func<T> action, out T result)
     {
-        var best = TimeSpan.MaxValue;
-        result = default!;
-        for (int run = 0; run < 2; run++)
-        {
-            var clock = Stopwatch.StartNew();
-            result = action();
-            if (clock.Elapsed < best) best = clock.Elapsed;
-        }
-        return best;
+        var clock = Stopwatch.StartNew();
+        result = action();
+        return clock.Elapsed;
     }
 
     private static string S(TimeSpan t) => $"{t.TotalSeconds:F2} s";

@@ -19,25 +19,18 @@ internal static class RuntimeBench
 {
     public static Command Create()
     {
-        var layers = new Option<int>("--layers") { Description = "Decoder layers.", DefaultValueFactory = _ => 12 };
-        var hidden = new Option<int>("--hidden") { Description = "Decoder width.", DefaultValueFactory = _ => 768 };
-        var heads = new Option<int>("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => 12 };
-        var side = new Option<int>("--image-side") { Description = "Image tokens per side (24 → 576 tokens).", DefaultValueFactory = _ => 24 };
+        var shape = new SyntheticShapeOptions(layers: 12, hidden: 768, heads: 12, imageSide: 24);
         var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the image.", DefaultValueFactory = _ => 40 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to decode.", DefaultValueFactory = _ => 32 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
         {
-            layers, hidden, heads, side, text, newTokens, repeats,
+            text, newTokens, repeats,
         };
+        foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            var shape = new SyntheticShape
-            {
-                Layers = parse.GetValue(layers), Hidden = parse.GetValue(hidden), Heads = parse.GetValue(heads),
-                KeyValueHeads = parse.GetValue(heads), Intermediate = 4 * parse.GetValue(hidden), ImageTokensPerSide = parse.GetValue(side),
-            };
-            Run(shape, parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
+            Run(shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;
         }));
         return command;

@@ -18,8 +18,7 @@ public sealed class AttentionGradCamExplainer(int? layer = null, int chunkSize =
         int layers = subject.Model.Config.Text.NumLayers;
         int chosen = layer ?? layers - 1;
         if (chosen < 0 || chosen >= layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the model has {layers} layers");
-        long n = subject.SequenceIds.Length;
-        int chunk = chunkSize > 0 ? chunkSize : GradientSweep.ChunkFor(2L << 30, 4 * n * n * 3L * subject.Model.Config.Text.NumHeads, subject.AnswerLength);
+        int chunk = chunkSize > 0 ? chunkSize : GradientSweep.ChunkFor(2L << 30, GradientSweep.BytesPerBatchRow(subject, keptLayers: 0), subject.AnswerLength);
         var consumer = new Consumer(subject, chosen);
         var outcome = GradientSweep.Run(subject, consumer, SweepMode.Auto, chunk, GradientTarget.Logit, progress, cancellation);
         return AttentionOnlyPass.Uniform([$"layer={chosen}", "heads=mean", $"gradients={outcome.Gradients}"], consumer.Maps.ToArray(),

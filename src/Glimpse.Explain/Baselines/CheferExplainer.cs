@@ -16,9 +16,8 @@ public sealed class CheferExplainer(int chunkSize = 0, long memoryBudgetBytes = 
     public Relevance Explain(ExplanationSubject subject, IProgress<double>? progress = null, CancellationToken cancellation = default)
     {
         subject.Validate();
-        var text = subject.Model.Config.Text;
-        long n = subject.SequenceIds.Length;
-        int chunk = chunkSize > 0 ? chunkSize : GradientSweep.ChunkFor(memoryBudgetBytes, 4 * n * n * (text.NumLayers + 3L * text.NumHeads), subject.AnswerLength);
+        int chunk = chunkSize > 0 ? chunkSize
+            : GradientSweep.ChunkFor(memoryBudgetBytes, GradientSweep.BytesPerBatchRow(subject, keptLayers: subject.Model.Config.Text.NumLayers), subject.AnswerLength);
         var consumer = new Consumer(subject);
         var outcome = GradientSweep.Run(subject, consumer, SweepMode.Auto, chunk, GradientTarget.Logit, progress, cancellation);
         using var rows = torch.cat(consumer.Rows, 0);

@@ -29,10 +29,8 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
         subject.Validate();
         var text = subject.Model.Config.Text;
         int firstLayer = GlimpseAlgebra.FirstLayer(text.NumLayers, Options.LayerFraction);
-        long n = subject.SequenceIds.Length;
-        // Per token in a chunk: E for each propagated layer, plus the transient gradient and G of one layer (×3 heads-wide).
-        long bytesPerToken = 4 * n * n * ((text.NumLayers - firstLayer) + 3L * text.NumHeads);
-        int chunk = Options.ChunkSize > 0 ? Options.ChunkSize : GradientSweep.ChunkFor(Options.MemoryBudgetBytes, bytesPerToken, subject.AnswerLength);
+        int chunk = Options.ChunkSize > 0 ? Options.ChunkSize
+            : GradientSweep.ChunkFor(Options.MemoryBudgetBytes, GradientSweep.BytesPerBatchRow(subject, keptLayers: text.NumLayers - firstLayer), subject.AnswerLength);
 
         var consumer = new Consumer(Options, subject, firstLayer);
         var outcome = GradientSweep.Run(subject, consumer, Sweep, chunk, Options.Target, progress, cancellation);
