@@ -207,7 +207,7 @@ public static class HtmlReport
             <dt>Model</dt><dd>{Encode(model.Name)} · {Encode(model.ModelType)} · {Encode(model.DType)} · {Encode(model.Device)}</dd>
             <dt>Map</dt><dd>{result.ImageMap.Height}×{result.ImageMap.Width} image tokens · {Encode(ColorBar.Caption(mode))} · {Colormap.Name}</dd>
             <dt>Timings</dt><dd>generate {Seconds(timings.GenerateSeconds)} · forward {Seconds(timings.ForwardSeconds)} · gradients {Seconds(timings.GradientSeconds)} · <strong>total {Seconds(timings.TotalSeconds)}</strong></dd>
-            <dt>Peak memory</dt><dd>{(result.PeakMemoryBytes > 0 ? Bytes(result.PeakMemoryBytes) : "<span class=\"none\">not reported</span>")}</dd>
+            <dt>Peak memory (process)</dt><dd>{(result.PeakMemoryBytes > 0 ? Bytes(result.PeakMemoryBytes) : "<span class=\"none\">not reported</span>")}</dd>
             </dl>
 
             """);
