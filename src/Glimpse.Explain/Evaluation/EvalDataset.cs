@@ -30,8 +30,12 @@ public sealed record EvalItem
 
 /// <summary>
 /// The dataset folder format users bring and the synthetic generator exports: <c>data.jsonl</c>, one <see cref="EvalItem"/>
-/// per line, beside the images and reference PNGs it names. Reading checks every line and every named file, and reports
-/// the line number of anything wrong; nothing is silently skipped.
+/// per line (<c>{"id", "image", "question", "answer"?, "reference"?, "reference_kind"?, "tags"?}</c>), beside the images and
+/// reference PNGs it names. A reference needs its <c>reference_kind</c>: <c>mask</c> (white inside the evidence, black
+/// outside) or <c>map</c> (a graded attention map, e.g. VQA-HAT's human attention, brighter is more attended); see
+/// <see cref="ReferenceImage.Decode"/> for how pixels are read. Reading checks every line and every named file (it must
+/// exist inside the folder and be a readable image), and reports the line number of anything wrong; nothing is silently
+/// skipped.
 /// </summary>
 public static class EvalDataset
 {

@@ -9,6 +9,8 @@ namespace Glimpse.Explain.Evaluation;
 /// has no counterpart. Where a reference is graded rather than a set of fixations, the metrics that need fixation
 /// locations read it as follows (the MIT code takes a binary fixation map):
 /// <list type="bullet">
+/// <item>CC, KLD, SIM and Spearman ρ compare the map with the reference values as they are (for a mask, each cell's
+/// covered fraction).</item>
 /// <item>NSS weighs each cell's normalised saliency by the reference value: it is the MIT NSS when the reference is
 /// binary, and its expectation when fixations are drawn from the reference when it is graded.</item>
 /// <item>AUC-Judd, the pointing game and (for graded maps) the relevance mass use the reference's
