@@ -24,7 +24,7 @@ public static class EvalHtmlReport
     };
     private const string RandomColour = "#6b7280";
 
-    public static string Colour(string method) => MethodColours.TryGetValue(method, out var c) ? c : "#334155";
+    private static string Colour(string method) => MethodColours.TryGetValue(method, out var c) ? c : "#334155";
 
     public static string Render(EvalRun run, EvalSummary summary)
     {

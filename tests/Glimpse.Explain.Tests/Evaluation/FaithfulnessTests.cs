@@ -56,6 +56,7 @@ public class FaithfulnessTests
     public void CurvesRunFromTheUnperturbedScoreToTheFullySubstitutedImage(string set)
     {
         using var c = new Case(set);
+        using var scope = NewDisposeScope();
         using var faithfulness = new Faithfulness(c.Runtime.Model, c.Prompt, c.Answer, new FaithfulnessOptions { Steps = 10 });
         var curves = faithfulness.Measure(c.Map(1));
         int cells = c.Prompt.Image.ImageTokenCount;
@@ -138,6 +139,7 @@ public class FaithfulnessTests
     public void PlanesRoundTripThroughTheProcessorsLayout(string set)
     {
         using var c = new Case(set);
+        using var scope = NewDisposeScope();
         var layout = new ModelInputPlanes(c.Prompt.Image);
         using var planes = layout.Planes();
         Assert.Equal([3, c.Prompt.Image.Geometry.ModelInput.Height, c.Prompt.Image.Geometry.ModelInput.Width], planes.shape);
@@ -151,6 +153,7 @@ public class FaithfulnessTests
     public void QwenPlanesAreTheResizedNormalisedImageAndACellIsItsTokensPatchRows()
     {
         using var c = new Case("qwen2vl");
+        using var scope = NewDisposeScope();
         var image = c.Prompt.Image;
         var layout = new ModelInputPlanes(image);
         using var planes = layout.Planes();
