@@ -33,7 +33,7 @@ public sealed class LlavaModel : VisionLanguageModel
     public int ImageTokenCount => _config.Vision.PatchesPerSide * _config.Vision.PatchesPerSide
                                   + (_config.VisionFeatureSelectStrategy == "full" ? 1 : 0);
 
-    /// <summary>The vision features before the projector: [K, C·layers].</summary>
+    /// <summary>The vision features before the projector: [B, K, C·layers] for pixels [B, C, H, W].</summary>
     public Tensor SelectedVisionFeatures(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
@@ -45,22 +45,32 @@ public sealed class LlavaModel : VisionLanguageModel
             throw new ModelLoadException($"vision_feature_layer [{string.Join(", ", _config.VisionFeatureLayers)}] is out of range for {layers} CLIP layers.");
         var states = new List<Tensor>();
         _visionTower.Forward(pixelValues, states, upToLayer: indices.Max());
-        var selected = torch.cat(indices.Select(i => states[i]).ToArray(), -1);             // [1, 1 + P, C·layers]
+        var selected = torch.cat(indices.Select(i => states[i]).ToArray(), -1);             // [B, 1 + P, C·layers]
         foreach (var s in states) s.Dispose();
         if (_config.VisionFeatureSelectStrategy == "default") selected = selected[.., 1..];     // drop CLS
-        return selected[0].MoveToOuterDisposeScope();
+        return selected.MoveToOuterDisposeScope();
     }
 
     public override Tensor EncodeImage(ImageInput image)
     {
         using var scope = NewDisposeScope();
-        var pixels = image.PixelValues;
+        return EncodeImages([image])[0].MoveToOuterDisposeScope();                             // [K, D]
+    }
+
+    /// <summary>One pass of the vision tower and projector over all the images: [B, K, D].</summary>
+    public override Tensor EncodeImages(IReadOnlyList<ImageInput> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0) throw new ArgumentException("No images to encode.", nameof(images));
+        using var scope = NewDisposeScope();
         int size = _config.Vision.ImageSize;
-        if (pixels.dim() != 4 || pixels.shape[0] != 1 || pixels.shape[1] != _config.Vision.NumChannels || pixels.shape[2] != size || pixels.shape[3] != size)
-            throw new ArgumentException(
-                $"LLaVA expects pixel_values [1, {_config.Vision.NumChannels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
-        var features = SelectedVisionFeatures(pixels.to(DType, Device));
-        return _projector.Forward(features).MoveToOuterDisposeScope();                       // [K, D]
+        foreach (var pixels in images.Select(i => i.PixelValues))
+            if (pixels.dim() != 4 || pixels.shape[0] != 1 || pixels.shape[1] != _config.Vision.NumChannels || pixels.shape[2] != size || pixels.shape[3] != size)
+                throw new ArgumentException(
+                    $"LLaVA expects pixel_values [1, {_config.Vision.NumChannels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
+        var batch = torch.cat(images.Select(i => i.PixelValues).ToArray(), 0);                // [B, C, H, W]
+        var features = SelectedVisionFeatures(batch.to(DType, Device));
+        return _projector.Forward(features).MoveToOuterDisposeScope();                       // [B, K, D]
     }
 
     public override (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image) =>
