@@ -4,7 +4,4 @@ namespace Glimpse.Pipeline.Contracts;
 /// The four result files of a succeeded job: blob names in the results container in a status record, full blob
 /// URIs in a completion event.
 /// </summary>
-public sealed record ResultFiles(string ResultJson, string OverlayPng, string HeatmapPng, string ReportHtml)
-{
-    public IEnumerable<string> All => [ResultJson, OverlayPng, HeatmapPng, ReportHtml];
-}
+public sealed record ResultFiles(string ResultJson, string OverlayPng, string HeatmapPng, string ReportHtml);

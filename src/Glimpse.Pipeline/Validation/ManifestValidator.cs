@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Text.RegularExpressions;
 using Glimpse.Explain;
 using Glimpse.Pipeline.Contracts;
@@ -28,6 +29,9 @@ public sealed partial class ManifestValidator(ManifestLimits limits, IReadOnlyCo
             return Rejected($"the manifest is {json.Length} bytes; the limit is {limits.MaxManifestBytes}");
         // Editors on Windows may save UTF-8 with a byte-order mark, which JSON parsers read as a stray character.
         if (json.Span.StartsWith("\uFEFF"u8)) json = json[3..];
+        // The parser checks the encoding of string contents only when they are read; checking it whole up front
+        // means every later read of a name or value succeeds.
+        if (!Utf8.IsValid(json.Span)) return Rejected("the manifest is not valid UTF-8 text");
 
         JsonDocument document;
         try
@@ -80,7 +84,7 @@ public sealed partial class ManifestValidator(ManifestLimits limits, IReadOnlyCo
             model = null;
         }
 
-        string? method = OptionalString(fields, "method", problems) ?? (fields.ContainsKey("method") ? null : JobManifest.DefaultMethod);
+        string? method = IsPresent(fields, "method", out _) ? OptionalString(fields, "method", problems) : JobManifest.DefaultMethod;
         if (method is not null && !Explainers.Methods.Contains(method))
         {
             problems.Add($"method '{ExplainOptionsParser.Shorten(method)}' is not known; known: {string.Join(", ", Explainers.Methods)}");
