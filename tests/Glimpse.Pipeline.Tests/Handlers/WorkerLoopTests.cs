@@ -22,9 +22,10 @@ public sealed class WorkerLoopTests
     public async Task The_lock_is_renewed_while_a_job_runs_and_the_processor_settles_it()
     {
         var work = new FakeWork();
+        // The job lasts until the lock has been renewed three times (bounded, so a broken renewal fails the test).
         var processor = new FakeProcessor(async (w, ct) =>
         {
-            await Task.Delay(300, ct);
+            for (int waited = 0; work.Renewals < 3 && waited < 200; waited++) await Task.Delay(50, ct);
             await w.CompleteAsync(ct);
         });
 
