@@ -117,8 +117,7 @@ public sealed partial class JobProcessor(
         echo = JobEcho.Of(manifest);
         var running = await statuses.UpdateAsync(jobId, current => current?.Status.IsTerminal() == true
             ? null
-            : (current ?? new StatusRecord { JobId = jobId, Status = JobStatus.Running, UpdatedAt = DateTimeOffset.UtcNow, Model = echo.Model, Method = echo.Method, CorrelationId = echo.CorrelationId, Tags = echo.Tags })
-                with { Status = JobStatus.Running, Attempt = work.DeliveryCount, UpdatedAt = DateTimeOffset.UtcNow },
+            : (current ?? NewStatus(jobId, echo)) with { Status = JobStatus.Running, Attempt = work.DeliveryCount, UpdatedAt = DateTimeOffset.UtcNow },
             cancellationToken).ConfigureAwait(false);
         if (running!.Status.IsTerminal())
         {
@@ -151,6 +150,13 @@ public sealed partial class JobProcessor(
         LogSucceeded(logger, jobId, outcome.Result.Timings.TotalSeconds);
         await work.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A status record for a job that has none (its message did not come from ingest, or its record was deleted).</summary>
+    private static StatusRecord NewStatus(string jobId, JobEcho echo) => new()
+    {
+        JobId = jobId, Status = JobStatus.Running, UpdatedAt = DateTimeOffset.UtcNow,
+        Model = echo.Model, Method = echo.Method, CorrelationId = echo.CorrelationId, Tags = echo.Tags,
+    };
 
     /// <summary>The manifest again (the message is only a claim check), validated again against this worker's catalog.</summary>
     private async Task<(JobManifest Manifest, ExplainSettings Settings)> ReadManifestAsync(WorkMessage message, CancellationToken cancellationToken)
