@@ -90,6 +90,7 @@ public sealed partial class JobProcessor(
         }
     }
 
+    /// <param name="echo">The job's echo as the message knows it; the status record's, written by ingest, takes precedence.</param>
     private async Task HandleAsync(IReceivedWork work, WorkMessage message, JobEcho echo, CancellationToken cancellationToken)
     {
         string jobId = message.JobId;
@@ -114,10 +115,10 @@ public sealed partial class JobProcessor(
                 [$"delivered {work.DeliveryCount} times without finishing; the limit is {options.MaxDeliveryCount}"]);
 
         var (manifest, settings) = await ReadManifestAsync(message, cancellationToken).ConfigureAwait(false);
-        echo = JobEcho.Of(manifest);
+        var manifestEcho = JobEcho.Of(manifest);
         var running = await statuses.UpdateAsync(jobId, current => current?.Status.IsTerminal() == true
             ? null
-            : (current ?? NewStatus(jobId, echo)) with { Status = JobStatus.Running, Attempt = work.DeliveryCount, UpdatedAt = DateTimeOffset.UtcNow },
+            : (current ?? NewStatus(jobId, manifestEcho)) with { Status = JobStatus.Running, Attempt = work.DeliveryCount, UpdatedAt = DateTimeOffset.UtcNow },
             cancellationToken).ConfigureAwait(false);
         if (running!.Status.IsTerminal())
         {
@@ -146,7 +147,7 @@ public sealed partial class JobProcessor(
         }
 
         await WriteResultsAsync(jobId, content, cancellationToken).ConfigureAwait(false);
-        await finalizer.SucceedAsync(jobId, echo, work.DeliveryCount, outcome.Result, cancellationToken).ConfigureAwait(false);
+        await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, cancellationToken).ConfigureAwait(false);
         LogSucceeded(logger, jobId, outcome.Result.Timings.TotalSeconds);
         await work.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
