@@ -1,3 +1,4 @@
+using Glimpse.Explain.Report;
 using System.Globalization;
 using System.Net;
 using System.Reflection;
@@ -14,7 +15,7 @@ namespace Glimpse.Explain.Evaluation;
 /// </summary>
 public static class EvalHtmlReport
 {
-    private static readonly string Style = ReadStyle();
+    private static readonly string Style = EmbeddedText.PageStyle("Glimpse.Explain.Evaluation.EvalHtmlReport.css");
 
     /// <summary>Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), fixed per method so runs compare.</summary>
     private static readonly IReadOnlyDictionary<string, string> MethodColours = new Dictionary<string, string>
@@ -219,13 +220,4 @@ public static class EvalHtmlReport
     private static string Percent(double fraction) => double.IsFinite(fraction) ? (100 * fraction).ToString("0.#", CultureInfo.InvariantCulture) + "%" : "—";
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
-
-    private static string ReadStyle()
-    {
-        const string name = "Glimpse.Explain.Evaluation.EvalHtmlReport.css";
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"the embedded resource {name} is missing from the build");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 }
