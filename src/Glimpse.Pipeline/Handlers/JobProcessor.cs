@@ -99,7 +99,7 @@ public sealed partial class JobProcessor(
         {
             await finalizer.PublishOnceAsync(known, null, cancellationToken).ConfigureAwait(false);
             LogAlreadyDone(logger, jobId, known.Status);
-            await work.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await CompleteRecordedAsync(work).ConfigureAwait(false);
             return;
         }
         if (await results.ExistsAsync(BlobLayout.ResultBlobs(jobId).ResultJson, cancellationToken).ConfigureAwait(false))
@@ -107,7 +107,7 @@ public sealed partial class JobProcessor(
             // An earlier delivery wrote every result and stopped before recording success.
             await finalizer.SucceedAsync(jobId, echo, work.DeliveryCount, null, cancellationToken).ConfigureAwait(false);
             LogAlreadyDone(logger, jobId, JobStatus.Succeeded);
-            await work.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await CompleteRecordedAsync(work).ConfigureAwait(false);
             return;
         }
         if (work.DeliveryCount > options.MaxDeliveryCount)
@@ -123,7 +123,7 @@ public sealed partial class JobProcessor(
         if (running!.Status.IsTerminal())
         {
             // Another delivery finished it while this one was starting.
-            await work.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await CompleteRecordedAsync(work).ConfigureAwait(false);
             return;
         }
         LogRunning(logger, jobId, work.DeliveryCount, manifest.Model, manifest.Method);
@@ -149,7 +149,7 @@ public sealed partial class JobProcessor(
         await WriteResultsAsync(jobId, content, cancellationToken).ConfigureAwait(false);
         await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, cancellationToken).ConfigureAwait(false);
         LogSucceeded(logger, jobId, outcome.Result.Timings.TotalSeconds);
-        await work.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        await CompleteRecordedAsync(work).ConfigureAwait(false);
     }
 
     /// <summary>A status record for a job that has none (its message did not come from ingest, or its record was deleted).</summary>
@@ -208,7 +208,15 @@ public sealed partial class JobProcessor(
         CancellationToken cancellationToken)
     {
         await finalizer.FailAsync(jobId, FailureStage.Worker, problems, echo, work.DeliveryCount, cancellationToken).ConfigureAwait(false);
-        await work.DeadLetterAsync(reason, string.Join("; ", problems), cancellationToken).ConfigureAwait(false);
+        using var settle = new CancellationTokenSource(options.SettleTimeout);
+        await work.DeadLetterAsync(reason, string.Join("; ", problems), settle.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes the message of a job whose outcome is recorded, shutdown or not (bounded by <see cref="JobProcessorOptions.SettleTimeout"/>).</summary>
+    private async Task CompleteRecordedAsync(IReceivedWork work)
+    {
+        using var settle = new CancellationTokenSource(options.SettleTimeout);
+        await work.CompleteAsync(settle.Token).ConfigureAwait(false);
     }
 
     /// <summary>The work message, or null when the body is not one for a valid job id.</summary>

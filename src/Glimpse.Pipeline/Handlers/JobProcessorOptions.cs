@@ -12,4 +12,9 @@ public sealed class JobProcessorOptions
     public int MaxDeliveryCount { get; set; } = 5;
     /// <summary>The same bounds ingest checked; the worker re-checks the size of what it downloads.</summary>
     public ImageLimits Images { get; set; } = new();
+    /// <summary>
+    /// How long settling a message whose outcome is already recorded may take. Settling then ignores shutdown: a
+    /// message left unsettled is only redelivered to find its job done.
+    /// </summary>
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

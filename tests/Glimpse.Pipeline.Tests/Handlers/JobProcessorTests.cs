@@ -245,6 +245,44 @@ public sealed class JobProcessorTests(Azurite azurite, TinyModels models)
     }
 
     [Fact]
+    public async Task Shutdown_after_the_outcome_is_recorded_still_completes_the_message()
+    {
+        var (harness, _) = await HarnessAsync();
+        string jobId = await SubmitAsync(harness);
+        var work = await harness.Transport.Receiver.ReceiveAsync(CancellationToken.None);
+        using var stopping = new CancellationTokenSource();
+
+        // The host stops at the last moment: the status says succeeded, the message is about to be completed.
+        await harness.Processor.ProcessAsync(new StopsBeforeSettling(work!, stopping), stopping.Token);
+
+        Assert.Equal(JobStatus.Succeeded, await StatusAsync(harness, jobId));
+        Assert.Equal(0, await harness.CountAsync(harness.QueueOptions.WorkQueueName));
+    }
+
+    /// <summary>A delivery whose host begins shutting down when the processor settles it.</summary>
+    private sealed class StopsBeforeSettling(IReceivedWork inner, CancellationTokenSource stopping) : IReceivedWork
+    {
+        public string MessageId => inner.MessageId;
+        public string? CorrelationId => inner.CorrelationId;
+        public string? ContentType => inner.ContentType;
+        public BinaryData Body => inner.Body;
+        public IReadOnlyDictionary<string, object> ApplicationProperties => inner.ApplicationProperties;
+        public int DeliveryCount => inner.DeliveryCount;
+        public DateTimeOffset LockedUntil => inner.LockedUntil;
+
+        public async Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            await stopping.CancelAsync();
+            await inner.CompleteAsync(cancellationToken);
+        }
+
+        public Task AbandonAsync(CancellationToken cancellationToken) => inner.AbandonAsync(cancellationToken);
+        public Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken) =>
+            inner.DeadLetterAsync(reason, description, cancellationToken);
+        public Task RenewLockAsync(CancellationToken cancellationToken) => inner.RenewLockAsync(cancellationToken);
+    }
+
+    [Fact]
     public async Task A_malformed_message_is_dead_lettered()
     {
         var (harness, _) = await HarnessAsync();
