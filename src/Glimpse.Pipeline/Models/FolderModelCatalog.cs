@@ -18,6 +18,9 @@ public sealed partial class FolderModelCatalog : IModelCatalog, IDisposable
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
     private static partial Regex ModelIdRegex();
 
+    /// <summary>Whether <paramref name="modelId"/> can name a model (and so a folder) in a catalog.</summary>
+    public static bool IsValidModelId(string? modelId) => modelId is not null && ModelIdRegex().IsMatch(modelId);
+
     public FolderModelCatalog(string root, ModelLoadOptions? loadOptions = null)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"The model folder '{root}' does not exist.");

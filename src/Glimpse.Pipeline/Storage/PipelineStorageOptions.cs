@@ -12,4 +12,9 @@ public sealed class PipelineStorageOptions
     public Uri? BlobServiceUri { get; set; }
     /// <summary>e.g. https://account.queue.core.windows.net</summary>
     public Uri? QueueServiceUri { get; set; }
+    /// <summary>
+    /// Create the containers (and, with the Storage Queues transport, the queues) at start-up where missing: for local
+    /// runs. Deployments create them in their templates and leave this off, so the app needs no rights to create them.
+    /// </summary>
+    public bool CreateIfMissing { get; set; }
 }

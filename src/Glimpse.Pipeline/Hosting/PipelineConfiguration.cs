@@ -1,0 +1,26 @@
+namespace Glimpse.Pipeline.Hosting;
+
+/// <summary>
+/// The configuration sections every host reads (environment variables spell the ':' as '__', e.g.
+/// <c>Glimpse__Transport__Kind</c>). The infrastructure templates set the same names.
+/// </summary>
+public static class PipelineConfiguration
+{
+    public const string Root = "Glimpse";
+    /// <summary><see cref="Storage.PipelineStorageOptions"/>: ConnectionString, or BlobServiceUri + QueueServiceUri; CreateIfMissing.</summary>
+    public const string Storage = "Glimpse:Storage";
+    /// <summary><see cref="PipelineTransportOptions"/>: Kind = ServiceBus | StorageQueues.</summary>
+    public const string Transport = "Glimpse:Transport";
+    /// <summary><see cref="Transport.ServiceBus.ServiceBusTransportOptions"/>.</summary>
+    public const string ServiceBus = "Glimpse:ServiceBus";
+    /// <summary><see cref="Transport.StorageQueues.StorageQueueTransportOptions"/> (queue names, lock duration).</summary>
+    public const string StorageQueues = "Glimpse:StorageQueues";
+    /// <summary><see cref="Models.ModelSourceOptions"/>: Folder, or Container + CacheFolder.</summary>
+    public const string Models = "Glimpse:Models";
+    /// <summary><see cref="Handlers.WorkerLoopOptions"/> and <see cref="WorkerDeviceOptions"/>.</summary>
+    public const string Worker = "Glimpse:Worker";
+    /// <summary><see cref="Handlers.JobProcessorOptions"/> (MaxDeliveryCount, SettleTimeout).</summary>
+    public const string Processor = "Glimpse:Processor";
+    /// <summary><see cref="Handlers.InboxOptions"/> (the one-blob shortcut).</summary>
+    public const string Inbox = "Glimpse:Inbox";
+}

@@ -1,0 +1,14 @@
+using Glimpse.Pipeline.Handlers;
+using Glimpse.Pipeline.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+// The worker (the GPU Container App): receives one job at a time from the configured transport, runs it on the warm
+// model and writes its results. Configuration: Glimpse__* environment variables (see the README's Hosts section).
+var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddGlimpsePipeline(builder.Configuration).AddGlimpseWorker(builder.Configuration);
+builder.Services.AddGlimpseTelemetry(builder.Configuration, "glimpse-worker");
+// SIGTERM stops the host: the loop abandons the job in flight; the host waits long enough for that to reach the bus.
+builder.Services.AddOptions<HostOptions>().Configure<WorkerLoopOptions>((host, loop) =>
+    host.ShutdownTimeout = loop.AbandonTimeout + TimeSpan.FromSeconds(10));
+await builder.Build().RunAsync();
