@@ -12,5 +12,7 @@ var root = new RootCommand("Glimpse: run a vision-language model on an image and
     EvalCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
+    LocalCommand.Create(),
+    SubmitCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -60,15 +60,35 @@ internal static class CommonOptions
         {
             return body();
         }
-        catch (Exception e) when (e is UserInputException or ModelLoadException or ImageDecodeException or ArgumentException
-                                      or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        catch (Exception e) when (IsUserFacing(e))
         {
-            string message = e is ArgumentException { ParamName: { } name } && e is not ArgumentOutOfRangeException
-                ? e.Message.Replace($" (Parameter '{name}')", "")
-                : e.Message;
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
-            return 2;
+            return Report(e);
         }
+    }
+
+    /// <summary><see cref="Run"/> for an asynchronous body; storage that cannot be reached is reported the same way.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (IsUserFacing(e) || e is Azure.RequestFailedException or HttpRequestException or AggregateException { InnerException: HttpRequestException })
+        {
+            return Report(e);
+        }
+    }
+
+    private static bool IsUserFacing(Exception e) => e is UserInputException or ModelLoadException or ImageDecodeException or ArgumentException
+        or FileNotFoundException or DirectoryNotFoundException or InvalidDataException;
+
+    private static int Report(Exception e)
+    {
+        string message = e is ArgumentException { ParamName: { } name } && e is not ArgumentOutOfRangeException
+            ? e.Message.Replace($" (Parameter '{name}')", "")
+            : e.Message;
+        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        return 2;
     }
 }
 

@@ -107,7 +107,7 @@ public sealed partial class InboxHandler(BlobServiceClient service, JobFinalizer
         {
             return new InboxOutcome(InboxDecision.Ignored, null, $"'{blobName}' changed or vanished while it was read; its new version has its own event");
         }
-        await CreateOnceAsync(_jobs.GetBlobClient(BlobLayout.ImageBlob(jobId, imageName)), image, properties.ContentType, cancellationToken).ConfigureAwait(false);
+        await CreateOnce.TryCreateAsync(_jobs.GetBlobClient(BlobLayout.ImageBlob(jobId, imageName)), image, properties.ContentType, cancellationToken).ConfigureAwait(false);
 
         var manifest = new JsonObject
         {
@@ -123,7 +123,7 @@ public sealed partial class InboxHandler(BlobServiceClient service, JobFinalizer
         if (metadata.GetValueOrDefault("max_new_tokens") is { } tokens)
             manifest["max_new_tokens"] = int.TryParse(tokens, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : tokens;
 
-        bool created = await CreateOnceAsync(manifestBlob, BinaryData.FromString(manifest.ToJsonString()), "application/json", cancellationToken).ConfigureAwait(false);
+        bool created = await CreateOnce.TryCreateAsync(manifestBlob, BinaryData.FromString(manifest.ToJsonString()), "application/json", cancellationToken).ConfigureAwait(false);
         if (!created) return new InboxOutcome(InboxDecision.Duplicate, jobId, null);
         LogSubmitted(logger, blobName, jobId);
         return new InboxOutcome(InboxDecision.Submitted, jobId, null);
@@ -138,23 +138,6 @@ public sealed partial class InboxHandler(BlobServiceClient service, JobFinalizer
     }
 
     private static string Shorten(string text, int maxChars) => text.Length <= maxChars ? text : text[^maxChars..];
-
-    private static async Task<bool> CreateOnceAsync(BlobClient blob, BinaryData content, string? contentType, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await blob.UploadAsync(content, new BlobUploadOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            return false;
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbox blob {BlobName} submitted as job {JobId}")]
     private static partial void LogSubmitted(ILogger logger, string blobName, string jobId);

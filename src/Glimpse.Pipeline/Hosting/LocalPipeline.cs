@@ -21,6 +21,8 @@ public sealed class LocalPipelineOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>More configuration by <see cref="PipelineConfiguration"/> names (queue names, lock timing…); wins over the above.</summary>
     public IDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+    /// <summary>Changes to the composed services, applied last (tests wrap the explain engine here).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 }
 
 /// <summary>
@@ -67,6 +69,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         builder.Services.AddHostedService(sp => new CompletionListener(
             new StorageCompletionReader(sp.GetRequiredService<QueueServiceClient>().GetQueueClient(sp.GetRequiredService<StorageQueueTransportOptions>().CompletionQueueName)),
             onCompletion, sp.GetRequiredService<ILogger<CompletionListener>>()));
+        options.ConfigureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
         try

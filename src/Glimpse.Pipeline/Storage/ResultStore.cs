@@ -13,27 +13,9 @@ public sealed class ResultStore(BlobServiceClient service)
 {
     private readonly BlobContainerClient _results = service.GetBlobContainerClient(BlobLayout.ResultsContainer);
 
-    /// <summary>
-    /// Creates the blob unless it exists; true when this call created it, false when it was already there (the service
-    /// answers 409 BlobAlreadyExists, or 412 on some versions, to <c>If-None-Match: *</c>).
-    /// </summary>
-    public async Task<bool> TryCreateAsync(string blobName, BinaryData content, string contentType, CancellationToken cancellationToken)
-    {
-        var options = new BlobUploadOptions
-        {
-            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-        };
-        try
-        {
-            await _results.GetBlobClient(blobName).UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            return false;
-        }
-    }
+    /// <summary>Creates the blob unless it exists (<see cref="CreateOnce"/>); true when this call created it.</summary>
+    public Task<bool> TryCreateAsync(string blobName, BinaryData content, string contentType, CancellationToken cancellationToken) =>
+        CreateOnce.TryCreateAsync(_results.GetBlobClient(blobName), content, contentType, cancellationToken);
 
     public async Task<bool> ExistsAsync(string blobName, CancellationToken cancellationToken) =>
         (await _results.GetBlobClient(blobName).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;

@@ -1,0 +1,58 @@
+using Glimpse.Cli.Commands;
+using Glimpse.Pipeline.Contracts;
+using Glimpse.Pipeline.Tests;
+
+namespace Glimpse.Hosts.Tests;
+
+/// <summary><c>glimpse submit</c>'s handler against the local pipeline, and the CLI's local defaults.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class CliTests(Azurite azurite) : IDisposable
+{
+    private readonly string _image = Path.Combine(Directory.CreateTempSubdirectory("glimpse-submit-").FullName, "ball.png");
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_image)!, recursive: true);
+
+    private SubmitRequest Request(string model) => new(_image, "what color is the big ball", model, "glimpse", TestManifests.TestMaxNewTokens,
+        azurite.ConnectionString, Wait: true, Timeout: TimeSpan.FromMinutes(3))
+    {
+        JobId = RunningPipeline.NewJobId(),
+        PollInterval = TimeSpan.FromMilliseconds(200),
+    };
+
+    [Fact]
+    public async Task Submit_with_wait_returns_0_and_prints_where_the_results_are()
+    {
+        await File.WriteAllBytesAsync(_image, TinyModels.LlavaImage());
+        await using var local = await RunningPipeline.StartAsync(azurite);
+        var request = Request(TinyModels.Llava);
+        var output = new StringWriter();
+
+        int exit = await SubmitCommand.RunAsync(request, output, CancellationToken.None);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"/{BlobLayout.ResultsContainer}/{request.JobId}/report.html", output.ToString());
+        Assert.Equal(JobStatus.Succeeded, (await local.CompletionOfAsync(request.JobId!)).Status);
+        Assert.True((await local.Blobs.GetBlobContainerClient(BlobLayout.JobsContainer).GetBlobClient($"jobs/{request.JobId}/image.png").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task Submit_with_wait_returns_1_and_the_reason_when_the_job_fails()
+    {
+        await File.WriteAllBytesAsync(_image, TinyModels.LlavaImage());
+        await using var local = await RunningPipeline.StartAsync(azurite);
+        var output = new StringWriter();
+
+        int exit = await SubmitCommand.RunAsync(Request("no-such-model"), output, CancellationToken.None);
+
+        Assert.Equal(SubmitCommand.Failed, exit);
+        Assert.Contains("model 'no-such-model' is not known", output.ToString());
+    }
+
+    [Fact]
+    public void Without_models_or_a_model_id_the_defaults_say_what_to_pass()
+    {
+        Assert.Contains("pass --models", Assert.Throws<UserInputException>(() => LocalDefaults.ModelsFolder(null)).Message);
+        Assert.Contains("pass --model", Assert.Throws<UserInputException>(() => LocalDefaults.ModelId("")).Message);
+        Assert.Equal("/m", LocalDefaults.ModelsFolder("/m"));
+    }
+}
