@@ -15,4 +15,6 @@ var root = new RootCommand("Glimpse: run a vision-language model on an image and
     LocalCommand.Create(),
     SubmitCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C or SIGTERM cancels the running command; `glimpse local` then needs time to hand a job in flight back to the
+// queue and to stop the Azurite it started (System.CommandLine's default is to give up after 2 seconds).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

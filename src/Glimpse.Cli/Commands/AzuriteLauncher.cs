@@ -31,9 +31,12 @@ internal sealed class AzuriteLauncher : IDisposable
     /// <summary>True when this launcher started Azurite (and stops it when disposed).</summary>
     public bool Started { get; }
 
-    public string ConnectionString =>
+    public string ConnectionString => ConnectionStringFor(BlobPort);
+
+    /// <summary>The connection string of an Azurite whose blob service listens on <paramref name="blobPort"/> and queues on the next port.</summary>
+    public static string ConnectionStringFor(int blobPort) =>
         $"DefaultEndpointsProtocol=http;AccountName={DevAccount};AccountKey={DevKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{DevAccount};QueueEndpoint=http://127.0.0.1:{QueuePort}/{DevAccount};";
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/{DevAccount};QueueEndpoint=http://127.0.0.1:{blobPort + 1}/{DevAccount};";
 
     /// <summary>Azurite on <paramref name="blobPort"/> (queues on the next port): the running one, or one started now.</summary>
     public static async Task<AzuriteLauncher> EnsureRunningAsync(int blobPort, TextWriter log, CancellationToken cancellationToken)

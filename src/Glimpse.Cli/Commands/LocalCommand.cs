@@ -55,7 +55,7 @@ internal static class LocalCommand
             bool defaultPort = azurite is { BlobPort: LocalDefaults.AzuriteBlobPort };
             AnsiConsole.MarkupLine("[green]Ready.[/] Submit from another terminal:");
             AnsiConsole.MarkupLine(Markup.Escape("  glimpse submit --image photo.png --prompt \"What is in the picture?\" --model ID --wait"
-                + (defaultPort || azurite is null ? "" : $" --connection \"{storage}\"")));
+                + (defaultPort || azurite is null ? "" : $" --azurite-port {azurite.BlobPort}")));
             AnsiConsole.MarkupLine("Ctrl+C stops.");
             try
             {

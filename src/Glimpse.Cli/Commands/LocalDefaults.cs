@@ -20,9 +20,13 @@ internal static class LocalDefaults
         ? model
         : throw new UserInputException("pass --model ID: the id (folder name) of a model in the pipeline's models folder. The demo model default is not wired in yet.");
 
-    /// <summary>The storage a client talks to: <paramref name="connection"/>, else the environment's, else Azurite on its default ports.</summary>
-    public static string Connection(string? connection) =>
+    /// <summary>
+    /// The storage a client talks to: <paramref name="connection"/>; else Azurite on <paramref name="azuritePort"/> when
+    /// given; else the environment's; else Azurite on its default ports.
+    /// </summary>
+    public static string Connection(string? connection, int? azuritePort) =>
         !string.IsNullOrEmpty(connection) ? connection
+        : azuritePort is { } port ? AzuriteLauncher.ConnectionStringFor(port)
         : Environment.GetEnvironmentVariable(ConnectionVariable) is { Length: > 0 } configured ? configured
         : "UseDevelopmentStorage=true";
 }

@@ -37,9 +37,10 @@ internal static class SubmitCommand
         {
             Description = $"Storage connection string (default: ${LocalDefaults.ConnectionVariable}, else Azurite on its default ports).",
         };
+        var azuritePort = new Option<int?>("--azurite-port") { Description = "Talk to Azurite on this blob port (as `glimpse local --azurite-port`)." };
         var command = new Command("submit", "Submit a job to the pipeline (glimpse local, or a deployed one) and optionally wait for it.")
         {
-            image, prompt, model, method, maxNewTokens, wait, timeout, connection,
+            image, prompt, model, method, maxNewTokens, wait, timeout, connection, azuritePort,
         };
         command.SetAction((parse, cancellationToken) => CommonOptions.RunAsync(() => RunAsync(new SubmitRequest(
             CommonOptions.Require(parse.GetValue(image), "--image"),
@@ -47,7 +48,7 @@ internal static class SubmitCommand
             LocalDefaults.ModelId(parse.GetValue(model)),
             parse.GetValue(method)!,
             parse.GetValue(maxNewTokens),
-            LocalDefaults.Connection(parse.GetValue(connection)),
+            LocalDefaults.Connection(parse.GetValue(connection), parse.GetValue(azuritePort)),
             parse.GetValue(wait),
             TimeSpan.FromSeconds(parse.GetValue(timeout))), Console.Out, cancellationToken)));
         return command;
