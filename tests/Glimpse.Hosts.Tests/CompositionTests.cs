@@ -65,4 +65,23 @@ public sealed class CompositionTests
 
         Assert.Contains(nameof(WorkerModels.PrepareAsync), error.Message);
     }
+
+    [Fact]
+    public async Task Telemetry_subscribes_to_the_pipeline_source_and_builds_with_both_exporters_configured()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [PipelineTelemetryExtensions.AppInsightsSetting] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/",
+            [PipelineTelemetryExtensions.OtlpSetting] = "http://127.0.0.1:4317",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddGlimpseTelemetry(configuration, "glimpse-test");
+        await using var provider = services.BuildServiceProvider();
+
+        var tracer = provider.GetRequiredService<OpenTelemetry.Trace.TracerProvider>();
+        using var activity = Glimpse.Pipeline.Telemetry.PipelineTelemetry.Source.StartActivity("probe");
+
+        Assert.NotNull(tracer);
+        Assert.NotNull(activity); // a listener (the tracer provider) samples the pipeline's spans
+    }
 }

@@ -74,6 +74,12 @@ public sealed class Azurite : IAsyncLifetime
         string script = Path.Combine(prefix, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (File.Exists(script)) return script;
 
+        // Test projects run in parallel and each may find Azurite missing on a fresh clone: one installs, the others
+        // wait on the lock file and then find it installed.
+        Directory.CreateDirectory(prefix);
+        using var installLock = await LockAsync(Path.Combine(prefix, "install.lock"));
+        if (File.Exists(script)) return script;
+
         var install = new ProcessStartInfo("npm")
         {
             ArgumentList = { "install", "--prefix", prefix, $"azurite@{Version}", "--no-audit", "--no-fund" },
@@ -102,6 +108,23 @@ public sealed class Azurite : IAsyncLifetime
                     $"Installing Azurite failed (npm install --prefix {prefix} azurite@{Version}, exit {npm.ExitCode}):\n{await stdout}\n{await stderr}");
         }
         return script;
+    }
+
+    /// <summary>An exclusive handle on <paramref name="path"/>, waited for while another process holds it (at most 10 minutes, an install's worst case).</summary>
+    private static async Task<FileStream> LockAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+        }
     }
 
     private async Task WaitForPortAsync(int port)
