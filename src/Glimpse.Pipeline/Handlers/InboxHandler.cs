@@ -49,13 +49,18 @@ public sealed partial class InboxHandler(BlobServiceClient service, JobFinalizer
     /// <summary>The job id for an inbox upload: readable (from the file name) and unique per upload (from the ETag).</summary>
     public static string JobIdFor(string blobName, ETag etag)
     {
-        string stem = Path.GetFileNameWithoutExtension(blobName).ToLowerInvariant();
+        ArgumentNullException.ThrowIfNull(blobName);
+        // At most "inbox-" + 40 + "-" + 16 = 63 characters, the job id limit.
         var readable = new StringBuilder();
-        foreach (char c in stem)
-            if (readable.Length < 40 && (char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))) readable.Append(c);
-            else if (readable.Length is > 0 and < 40 && readable[^1] != '-') readable.Append('-');
+        foreach (char c in Path.GetFileNameWithoutExtension(blobName).ToLowerInvariant())
+        {
+            if (readable.Length >= 40) break;
+            if (char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)) readable.Append(c);
+            else if (readable.Length > 0 && readable[^1] != '-') readable.Append('-');
+        }
+        string name = readable.ToString().Trim('-');
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{blobName}\n{etag}")))[..16];
-        return $"inbox-{readable.ToString().Trim('-')}{(readable.Length > 0 ? "-" : "")}{hash}".Replace("--", "-", StringComparison.Ordinal);
+        return name.Length == 0 ? $"inbox-{hash}" : $"inbox-{name}-{hash}";
     }
 
     public async Task<InboxOutcome> HandleAsync(string blobName, CancellationToken cancellationToken)
