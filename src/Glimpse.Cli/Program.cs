@@ -12,5 +12,6 @@ var root = new RootCommand("Glimpse: run a vision-language model on an image and
     EvalCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
+    AuditCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -16,8 +16,9 @@ public sealed record AuditTickOutcome(IReadOnlyList<AuditRunStart> Started, IRea
 /// </summary>
 public sealed class AuditHandler(AuditScheduler scheduler, AuditAggregator aggregator)
 {
-    /// <param name="scheduledTime">The schedule slot this tick belongs to (the timer's scheduled time, not the time it
-    /// actually ran): a timer that fires twice for one slot starts one run per suite.</param>
+    /// <param name="scheduledTime">When this tick was scheduled (or, failing that, when it fired): the run is named by the
+    /// start of its slot (<see cref="AuditOptions.SlotLength"/>), so a timer that fires twice for one occurrence starts
+    /// one run per suite.</param>
     public async Task<AuditTickOutcome> TickAsync(DateTimeOffset scheduledTime, CancellationToken cancellationToken)
     {
         using var activity = PipelineTelemetry.Source.StartActivity("audit tick", ActivityKind.Internal);

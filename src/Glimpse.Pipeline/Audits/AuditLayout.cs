@@ -50,6 +50,15 @@ public static partial class AuditLayout
     public static string RunId(string suite, DateTimeOffset scheduledTime) =>
         $"{scheduledTime.UtcDateTime.ToString(RunTimeFormat, CultureInfo.InvariantCulture)}-{SuiteSuffix(suite)}";
 
+    /// <summary>The start of the slot of length <paramref name="slotLength"/> that <paramref name="time"/> falls in, in UTC (slots are counted from midnight UTC).</summary>
+    public static DateTimeOffset SlotOf(DateTimeOffset time, TimeSpan slotLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(slotLength, TimeSpan.Zero);
+        long ticks = time.UtcTicks;
+        long day = ticks - ticks % TimeSpan.TicksPerDay;
+        return new DateTimeOffset(day + (ticks - day) / slotLength.Ticks * slotLength.Ticks, TimeSpan.Zero);
+    }
+
     /// <summary>The suffix every run id of the suite ends with.</summary>
     public static string SuiteSuffix(string suite) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(RequireSuite(suite))))[..8];

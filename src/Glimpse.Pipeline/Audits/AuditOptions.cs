@@ -6,6 +6,13 @@ public sealed class AuditOptions
     /// <summary>The model of suites that name none; a suite without a model is invalid when this is not set either.</summary>
     public string? DefaultModel { get; set; }
 
+    /// <summary>
+    /// The length of a schedule slot: a tick names its run by the start of the slot its scheduled time falls in (UTC,
+    /// counted from midnight), so a timer that fires twice for one occurrence — a restart, a second instance, a firing
+    /// a little late — starts one run. Keep it at most the schedule's interval: two occurrences in one slot share a run.
+    /// </summary>
+    public TimeSpan SlotLength { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Answer length of suites that set no <c>max_new_tokens</c>.</summary>
     public int DefaultMaxNewTokens { get; set; } = 32;
 
@@ -25,6 +32,8 @@ public sealed class AuditOptions
     {
         if (DefaultModel is { Length: 0 }) throw new ArgumentException("DefaultModel is empty; leave it unset for none.");
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultMaxNewTokens, 1, nameof(DefaultMaxNewTokens));
+        if (SlotLength < TimeSpan.FromSeconds(1) || SlotLength > TimeSpan.FromDays(1))
+            throw new ArgumentOutOfRangeException(nameof(SlotLength), SlotLength, "must be between one second and one day");
         if (RunTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RunTimeout), RunTimeout, "must be positive");
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFileBytes, 1, nameof(MaxFileBytes));
     }

@@ -121,7 +121,7 @@ public static class AuditReport
     {
         page.Append($"<section class=\"card\" id=\"drift\">\n<h2>Drift since {Encode(drift.PreviousRunId)}</h2>\n");
         page.Append($"<p class=\"note\">This run minus the previous one. Accuracy {Delta(drift.Accuracy, higherIsBetter: true, percent: true)}; failed jobs {Delta(drift.Failed, higherIsBetter: false)}. "
-                    + "Changes against each metric's direction are red, with it green.</p>\n");
+                    + "Changes against each metric's direction are red, with it green. Each mean is over the cases with a value in its own run, so a case that failed in one run is left out of that run's mean.</p>\n");
         var metrics = AuditMetrics.Alignment.Where(metric => drift.Metrics.Values.Any(m => m[metric.Name].Current is not null || m[metric.Name].Previous is not null)).ToList();
         if (metrics.Count > 0)
         {

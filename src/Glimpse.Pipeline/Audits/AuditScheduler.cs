@@ -37,15 +37,16 @@ public sealed partial class AuditScheduler(AuditStore store, AuditOptions option
     public const string CaseTag = "audit_case";
     public const string MethodTag = "audit_method";
 
-    /// <summary>Starts (or resumes) the slot's run of every suite.</summary>
+    /// <summary>Starts (or resumes) the run of every suite for the slot <paramref name="scheduledTime"/> falls in (<see cref="AuditOptions.SlotLength"/>).</summary>
     public async Task<IReadOnlyList<AuditRunStart>> StartRunsAsync(DateTimeOffset scheduledTime, CancellationToken cancellationToken)
     {
+        var slot = AuditLayout.SlotOf(scheduledTime, options.SlotLength);
         var starts = new List<AuditRunStart>();
         foreach (string suite in await store.ListSuitesAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
-                if (await StartRunAsync(suite, scheduledTime, cancellationToken).ConfigureAwait(false) is { } start) starts.Add(start);
+                if (await StartRunAsync(suite, slot, cancellationToken).ConfigureAwait(false) is { } start) starts.Add(start);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -57,7 +58,8 @@ public sealed partial class AuditScheduler(AuditStore store, AuditOptions option
     }
 
     /// <summary>
-    /// Starts (or resumes) the slot's run of one suite; null when the suite's folder has no suite.json.
+    /// Starts (or resumes) one suite's run named by <paramref name="scheduledTime"/> exactly (to the second); null when
+    /// the suite's folder has no suite.json.
     /// </summary>
     public async Task<AuditRunStart?> StartRunAsync(string suite, DateTimeOffset scheduledTime, CancellationToken cancellationToken)
     {
@@ -104,9 +106,17 @@ public sealed partial class AuditScheduler(AuditStore store, AuditOptions option
             if (await store.JobBlobExistsAsync(manifestBlob, cancellationToken).ConfigureAwait(false)) continue;
 
             string imageName = ImageNameInJob(job.Image);
-            var image = await store.ReadAsync(AuditLayout.SuiteFile(run.Suite, job.Image), options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-            // An image removed since the run started still gets its job: ingest rejects it, so the case fails with the
-            // reason in its failure.json like any rejected job instead of vanishing from the run.
+            // An image removed (or grown past the limit) since the run started still gets its job: ingest rejects it, so
+            // the case fails with the reason in its failure.json like any rejected job instead of vanishing from the run.
+            BinaryData? image;
+            try
+            {
+                image = await store.ReadAsync(AuditLayout.SuiteFile(run.Suite, job.Image), options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException)
+            {
+                image = null;
+            }
             if (image is not null)
                 await store.TryCreateJobBlobAsync(BlobLayout.ImageBlob(jobId, imageName), image, ContentTypeOf(imageName), cancellationToken).ConfigureAwait(false);
             var manifest = new JobManifest
@@ -159,7 +169,7 @@ public sealed partial class AuditScheduler(AuditStore store, AuditOptions option
         {
             var problems = auditCase.Problems.ToList();
             if (problems.Count == 0)
-                problems.AddRange(await MissingFilesAsync(suite, auditCase, cancellationToken).ConfigureAwait(false));
+                problems.AddRange(await ImageProblemsAsync(suite, auditCase, cancellationToken).ConfigureAwait(false));
             foreach (string method in parsed.Methods)
                 jobs.Add(new AuditRunJob
                 {
@@ -174,11 +184,15 @@ public sealed partial class AuditScheduler(AuditStore store, AuditOptions option
         };
     }
 
-    /// <summary>The case's image must be in the suite folder now; a missing one fails the case, named, without a job.</summary>
-    private async Task<IReadOnlyList<string>> MissingFilesAsync(string suite, AuditCase auditCase, CancellationToken cancellationToken) =>
-        await store.ExistsAsync(AuditLayout.SuiteFile(suite, auditCase.Image), cancellationToken).ConfigureAwait(false)
-            ? []
-            : [$"suite '{suite}', case '{auditCase.Id}': image '{auditCase.Image}' does not exist in the suite folder"];
+    /// <summary>The case's image must be in the suite folder now, and not too large; otherwise the case fails, named, without a job.</summary>
+    private async Task<IReadOnlyList<string>> ImageProblemsAsync(string suite, AuditCase auditCase, CancellationToken cancellationToken) =>
+        await store.SizeOfAsync(AuditLayout.SuiteFile(suite, auditCase.Image), cancellationToken).ConfigureAwait(false) switch
+        {
+            null => [$"suite '{suite}', case '{auditCase.Id}': image '{auditCase.Image}' does not exist in the suite folder"],
+            long size when size > options.MaxFileBytes =>
+                [$"suite '{suite}', case '{auditCase.Id}': image '{auditCase.Image}' is {size} bytes; the limit is {options.MaxFileBytes}"],
+            _ => [],
+        };
 
     private async Task<AuditRunRecord?> ReadRunAsync(string runId, CancellationToken cancellationToken)
     {

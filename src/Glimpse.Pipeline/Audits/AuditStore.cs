@@ -29,19 +29,23 @@ public sealed class AuditStore(BlobServiceClient service)
     /// </summary>
     public async Task<BinaryData?> ReadAsync(string blobName, long maxBytes, CancellationToken cancellationToken)
     {
-        var blob = _audits.GetBlobClient(blobName);
-        BlobProperties properties;
+        long? size = await SizeOfAsync(blobName, cancellationToken).ConfigureAwait(false);
+        if (size is null) return null;
+        if (size > maxBytes) throw new InvalidDataException($"{blobName} is {size} bytes; the limit is {maxBytes}");
+        return await BlobOperations.ReadAsync(_audits.GetBlobClient(blobName), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The blob's size in bytes, or null when it does not exist.</summary>
+    public async Task<long?> SizeOfAsync(string blobName, CancellationToken cancellationToken)
+    {
         try
         {
-            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            return (await _audits.GetBlobClient(blobName).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ContentLength;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
         }
-        if (properties.ContentLength > maxBytes)
-            throw new InvalidDataException($"{blobName} is {properties.ContentLength} bytes; the limit is {maxBytes}");
-        return await BlobOperations.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> ExistsAsync(string blobName, CancellationToken cancellationToken) =>

@@ -13,7 +13,8 @@ namespace Glimpse.Pipeline.Tests.Audits;
 [Collection(PipelineCollection.Name)]
 public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
 {
-    private static readonly DateTimeOffset FirstSlot = new(2026, 11, 28, 3, 15, 0, TimeSpan.Zero);
+    /// <summary>Slots are an hour long (the default): ticks at 03:00 and 03:40 belong to one slot and start one run.</summary>
+    private static readonly DateTimeOffset FirstSlot = new(2026, 11, 28, 3, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset SecondSlot = FirstSlot.AddDays(1);
     private const string Question = "what color is the big ball";
 
@@ -50,7 +51,7 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
         var start = Assert.Single(first.Started);
         string runId = AuditLayout.RunId("scenes", FirstSlot);
         Assert.Equal(("scenes", runId, AuditStartDecision.Started, 6), (start.Suite, start.RunId, start.Decision, start.JobsSubmitted));
-        Assert.StartsWith("20261128T031500Z-", runId);
+        Assert.StartsWith("20261128T030000Z-", runId);
         Assert.Equal(new AuditAggregation(runId, AuditAggregateDecision.Waiting, 6), Assert.Single(first.Aggregated));
 
         var run = await ReadAsync<AuditRunRecord>(blobs, AuditLayout.RunBlob(runId));
@@ -66,8 +67,8 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
 
         await RunJobsAsync(harness, runId);
 
-        // The timer fires again for the same slot: the run is not started twice, and now every job is done.
-        var second = await handler.TickAsync(FirstSlot, CancellationToken.None);
+        // The timer fires again in the same slot: the run is not started twice, and now every job is done.
+        var second = await handler.TickAsync(FirstSlot.AddMinutes(20), CancellationToken.None);
         Assert.Equal((AuditStartDecision.AlreadyStarted, 0), (Assert.Single(second.Started).Decision, second.Started[0].JobsSubmitted));
         Assert.Equal(new AuditAggregation(runId, AuditAggregateDecision.Summarized, 0), Assert.Single(second.Aggregated));
 
@@ -130,7 +131,7 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
         var audits = blobs.GetBlobContainerClient(BlobLayout.AuditsContainer);
         var etags = new Dictionary<string, Azure.ETag>();
         await foreach (var blob in audits.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, AuditLayout.RunsFolder + "/", CancellationToken.None)) etags[blob.Name] = blob.Properties.ETag!.Value;
-        var third = await handler.TickAsync(FirstSlot, CancellationToken.None);
+        var third = await handler.TickAsync(FirstSlot.AddMinutes(59), CancellationToken.None);
         Assert.Empty(third.Aggregated);
         Assert.Equal((AuditStartDecision.AlreadyStarted, 0), (third.Started[0].Decision, third.Started[0].JobsSubmitted));
         var after = new Dictionary<string, Azure.ETag>();

@@ -76,6 +76,11 @@ public sealed class AuditSuiteReaderTests
         Assert.True(string.CompareOrdinal(runId, AuditLayout.RunId("nightly", slot.AddDays(1))) < 0);
         Assert.EndsWith(AuditLayout.SuiteSuffix("nightly"), runId);
 
+        var firing = new DateTimeOffset(2026, 11, 28, 3, 15, 40, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 3, 0, 0, TimeSpan.Zero), AuditLayout.SlotOf(firing, TimeSpan.FromHours(1)));
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 3, 15, 0, TimeSpan.Zero), AuditLayout.SlotOf(firing, TimeSpan.FromMinutes(15)));
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero), AuditLayout.SlotOf(firing.ToOffset(TimeSpan.FromHours(-5)), TimeSpan.FromDays(1)));
+
         string jobId = AuditLayout.JobId(runId, "Case:1", "glimpse");
         Assert.True(BlobLayout.IsValidJobId(jobId));
         Assert.Equal(jobId, AuditLayout.JobId(runId, "Case:1", "glimpse"));
