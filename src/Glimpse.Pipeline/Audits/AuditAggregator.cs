@@ -209,7 +209,17 @@ public sealed partial class AuditAggregator(
         foreach (string candidate in allRuns.Where(r => r.EndsWith(suffix, StringComparison.Ordinal) && string.CompareOrdinal(r, run.RunId) < 0)
                      .OrderDescending(StringComparer.Ordinal))
         {
-            var summary = await ReadJsonAsync<AuditSummary>(AuditLayout.SummaryBlob(candidate), cancellationToken).ConfigureAwait(false);
+            AuditSummary? summary;
+            try
+            {
+                summary = await ReadJsonAsync<AuditSummary>(AuditLayout.SummaryBlob(candidate), cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                // A damaged earlier summary must not keep this run from its report: compare with the one before it.
+                LogUnreadablePrevious(logger, run.RunId, candidate, e);
+                continue;
+            }
             if (summary is { Outcome: AuditRunOutcome.Completed } && summary.Suite == run.Suite) return summary;
         }
         return null;
@@ -226,6 +236,9 @@ public sealed partial class AuditAggregator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Audit run {RunId} of suite {Suite} summarised ({Outcome}): {Succeeded} jobs succeeded, {Failed} failed")]
     private static partial void LogSummarized(ILogger logger, string runId, string suite, AuditRunOutcome outcome, int succeeded, int failed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit run {RunId}: the summary of earlier run {PreviousRunId} cannot be read; drift is taken against the run before it")]
+    private static partial void LogUnreadablePrevious(ILogger logger, string runId, string previousRunId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit run {RunId}: aggregating failed; the next tick tries again")]
     private static partial void LogRunError(ILogger logger, string runId, Exception exception);

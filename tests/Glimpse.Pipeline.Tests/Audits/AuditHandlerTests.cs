@@ -251,6 +251,29 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
     }
 
     [Fact]
+    public async Task Drift_skips_an_earlier_run_whose_summary_is_damaged()
+    {
+        var harness = await HarnessAsync();
+        // No image: every run fails its one case at once and is summarised in the tick that starts it, without the model.
+        await UploadSuiteAsync(harness.Blobs, "empty", Suite(["glimpse"], Case("gone", "missing.png", Question)));
+        var handler = Handler(harness);
+        var slots = Enumerable.Range(0, 3).Select(day => FirstSlot.AddDays(day)).ToList();
+        await handler.TickAsync(slots[0], CancellationToken.None);
+        await handler.TickAsync(slots[1], CancellationToken.None);
+        await UploadAsync(harness.Blobs, AuditLayout.SummaryBlob(AuditLayout.RunId("empty", slots[1])), "{ not json"u8.ToArray());
+
+        var tick = await handler.TickAsync(slots[2], CancellationToken.None);
+
+        string last = AuditLayout.RunId("empty", slots[2]);
+        Assert.Equal(new AuditAggregation(last, AuditAggregateDecision.Summarized, 0), Assert.Single(tick.Aggregated));
+        var summary = await ReadAsync<AuditSummary>(harness.Blobs, AuditLayout.SummaryBlob(last));
+        Assert.Equal(new AuditCounts(1, 1, 0, 1), summary.Counts);
+        Assert.Equal(AuditLayout.RunId("empty", slots[0]), summary.Drift!.PreviousRunId);
+        Assert.Equal(new AuditDelta(1, 1, 0), summary.Drift.Failed);
+        Assert.Empty(summary.Drift.AnswerChanges);
+    }
+
+    [Fact]
     public async Task A_suite_uploaded_from_an_eval_dataset_folder_reads_back_with_every_case_and_file()
     {
         var harness = await HarnessAsync();
