@@ -103,6 +103,7 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
         var row = summary.Cases.Single(c => c is { CaseId: "centre", Method: "glimpse" });
         var result = ResultJson.Deserialize((await harness.ResultBlobAsync(BlobLayout.ResultBlobs(centre.JobId!).ResultJson))!.ToString());
         Assert.Equal(result.Answer, row.Answer);
+        AuditSchemas.AssertValid("geometry.schema.json", JsonNode.Parse((await harness.ResultBlobAsync(BlobLayout.GeometryBlob(centre.JobId!)))!.ToString()));
         var runtime = await models.Catalog.GetAsync(TinyModels.Llava, CancellationToken.None);
         using var prompt = runtime.Prepare(RgbImage.Decode(image), Question);
         var grid = ComparisonGrid.Default;

@@ -124,6 +124,7 @@ public sealed class AuditSuiteReaderTests
     [Theory]
     [InlineData("audit-suite.schema.json")]
     [InlineData("audit-summary.schema.json")]
+    [InlineData("geometry.schema.json")]
     public void Every_audit_schema_is_draft_2020_12_and_describes_every_field(string name)
     {
         var root = JsonNode.Parse(AuditSchemas.Text(name))!.AsObject();
