@@ -4,9 +4,10 @@ using Glimpse.Explain.Evaluation;
 namespace Glimpse.Pipeline.Audits;
 
 /// <summary>
-/// <c>glimpse-audits/runs/{runId}/run.json</c>: a run as it was started, created once. It copies what the aggregator
-/// needs from the suite (questions, expected answers, references) so a suite edited later does not change a past run,
-/// and maps every case × method to its job. A suite that could not run is a run too, with its
+/// <c>glimpse-audits/runs/{runId}/run.json</c>: a run as it was started, created once. It copies the suite's cases
+/// (questions, expected answers, the reference paths) so an edited suite.json does not change a started run, and maps
+/// every case × method to its job. The reference files themselves are read from the suite folder when the run is
+/// aggregated. A suite that could not run is a run too, with its
 /// <see cref="Problems"/> and no jobs, so it shows up where reports are read.
 /// </summary>
 public sealed record AuditRunRecord
