@@ -14,6 +14,7 @@ var root = new RootCommand("Glimpse: run a vision-language model on an image and
     BenchCommand.Create(),
     LocalCommand.Create(),
     SubmitCommand.Create(),
+    AuditCommand.Create(),
 };
 // Ctrl+C or SIGTERM cancels the running command; `glimpse local` then needs time to hand a job in flight back to the
 // queue and to stop the Azurite it started (System.CommandLine's default is to give up after 2 seconds).

@@ -27,6 +27,12 @@ public static class EvalHtmlReport
 
     private static string Colour(string method) => MethodColours.TryGetValue(method, out var c) ? c : "#334155";
 
+    /// <summary>The page's style (the shared theme and eval.html's rules), for other pages built from these sections (the audit report).</summary>
+    public static string StyleSheet => Style;
+
+    /// <summary>The colour a method has in every chart and table.</summary>
+    public static string ColourOf(string method) => Colour(method);
+
     public static string Render(EvalRun run, EvalSummary summary)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -54,9 +60,9 @@ public static class EvalHtmlReport
 
             """);
         AppendOverview(page, run, summary);
-        AppendTable(page, summary);
+        AppendResultsTable(page, summary);
         if (run.Options.Faithfulness is not null) AppendCurves(page, summary);
-        AppendBars(page, summary);
+        AppendMetricBars(page, summary);
         if (summary.PairedWithFirst.Count > 0) AppendPaired(page, run, summary);
         if (run.Examples.Count > 0) AppendExamples(page, run);
         page.Append("</main>\n<footer>Glimpse · summary schema ").Append(EvalSummaryJson.SchemaVersion)
@@ -83,7 +89,8 @@ public static class EvalHtmlReport
         page.Append("</p>\n</section>\n");
     }
 
-    private static void AppendTable(StringBuilder page, EvalSummary summary)
+    /// <summary>The "Results" card: every metric with a value per method, mean and 95% interval, the best mean of each column marked.</summary>
+    public static void AppendResultsTable(StringBuilder page, EvalSummary summary)
     {
         var metrics = EvalMetrics.All.Where(m => summary.Methods.Any(s => s.Metrics[m.Name].Count > 0)).ToList();
         page.Append("<section class=\"card\" id=\"results\">\n<h2>Results</h2>\n<p class=\"note\">Mean over items, 95% interval in brackets; ↑ higher is better, ↓ lower is better; the best mean of each column is marked.</p>\n");
@@ -141,7 +148,8 @@ public static class EvalHtmlReport
         page.Append("<span><span class=\"swatch dashed\"></span>random order</span></div>\n</section>\n");
     }
 
-    private static void AppendBars(StringBuilder page, EvalSummary summary)
+    /// <summary>The "Metrics" card: one bar chart per metric with a value, interval whiskers, the random control where measured.</summary>
+    public static void AppendMetricBars(StringBuilder page, EvalSummary summary)
     {
         var metrics = EvalMetrics.All.Where(m => summary.Methods.Any(s => s.Metrics[m.Name].Count > 0)).ToList();
         if (metrics.Count == 0) return;

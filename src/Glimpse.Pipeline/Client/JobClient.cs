@@ -54,5 +54,5 @@ public sealed class JobClient(BlobServiceClient service)
     public Uri ResultUri(string blobName) => _results.UriOf(blobName);
 
     private Task<bool> CreateAsync(string blobName, BinaryData content, string? contentType, CancellationToken cancellationToken) =>
-        CreateOnce.TryCreateAsync(_jobs.GetBlobClient(blobName), content, contentType, cancellationToken);
+        BlobOperations.TryCreateAsync(_jobs.GetBlobClient(blobName), content, contentType, cancellationToken);
 }

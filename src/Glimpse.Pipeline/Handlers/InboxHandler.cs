@@ -112,7 +112,7 @@ public sealed partial class InboxHandler(BlobServiceClient service, JobFinalizer
         {
             return new InboxOutcome(InboxDecision.Ignored, null, $"'{blobName}' changed or vanished while it was read; its new version has its own event");
         }
-        await CreateOnce.TryCreateAsync(_jobs.GetBlobClient(BlobLayout.ImageBlob(jobId, imageName)), image, properties.ContentType, cancellationToken).ConfigureAwait(false);
+        await BlobOperations.TryCreateAsync(_jobs.GetBlobClient(BlobLayout.ImageBlob(jobId, imageName)), image, properties.ContentType, cancellationToken).ConfigureAwait(false);
 
         var manifest = new JsonObject
         {
@@ -128,7 +128,7 @@ public sealed partial class InboxHandler(BlobServiceClient service, JobFinalizer
         if (metadata.GetValueOrDefault("max_new_tokens") is { } tokens)
             manifest["max_new_tokens"] = int.TryParse(tokens, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : tokens;
 
-        bool created = await CreateOnce.TryCreateAsync(manifestBlob, BinaryData.FromString(manifest.ToJsonString()), "application/json", cancellationToken).ConfigureAwait(false);
+        bool created = await BlobOperations.TryCreateAsync(manifestBlob, BinaryData.FromString(manifest.ToJsonString()), "application/json", cancellationToken).ConfigureAwait(false);
         if (!created) return new InboxOutcome(InboxDecision.Duplicate, jobId, null);
         LogSubmitted(logger, blobName, jobId);
         return new InboxOutcome(InboxDecision.Submitted, jobId, null);

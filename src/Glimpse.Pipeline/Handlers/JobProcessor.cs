@@ -146,7 +146,7 @@ public sealed partial class JobProcessor(
             throw new PoisonJobException(DeadLetterReasons.ExplainFailed, [$"explaining failed: {e.Message}"]);
         }
 
-        await WriteResultsAsync(jobId, content, cancellationToken).ConfigureAwait(false);
+        await WriteResultsAsync(jobId, content, MapGeometry.Of(outcome.Geometry, outcome.TokenCellSize), cancellationToken).ConfigureAwait(false);
         await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, cancellationToken).ConfigureAwait(false);
         LogSucceeded(logger, jobId, outcome.Result.Timings.TotalSeconds);
         await CompleteRecordedAsync(work).ConfigureAwait(false);
@@ -188,12 +188,16 @@ public sealed partial class JobProcessor(
         }
     }
 
-    /// <summary>The three views first, result.json last: its existence is what later deliveries take as "all results written".</summary>
-    private async Task WriteResultsAsync(string jobId, ReportContent content, CancellationToken cancellationToken)
+    /// <summary>
+    /// The three views and the map's geometry first, result.json last: its existence is what later deliveries take as
+    /// "all results written".
+    /// </summary>
+    private async Task WriteResultsAsync(string jobId, ReportContent content, MapGeometry geometry, CancellationToken cancellationToken)
     {
         var names = BlobLayout.ResultBlobs(jobId);
         var files = new (string Name, byte[] Bytes, string ContentType)[]
         {
+            (BlobLayout.GeometryBlob(jobId), PipelineJson.Serialize(geometry).ToArray(), "application/json"),
             (names.HeatmapPng, content.HeatmapPng, "image/png"),
             (names.OverlayPng, content.OverlayPng, "image/png"),
             (names.ReportHtml, content.ReportHtml, "text/html; charset=utf-8"),

@@ -1,6 +1,4 @@
-using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Glimpse.Pipeline.Contracts;
 
 namespace Glimpse.Pipeline.Storage;
@@ -13,25 +11,16 @@ public sealed class ResultStore(BlobServiceClient service)
 {
     private readonly BlobContainerClient _results = service.GetBlobContainerClient(BlobLayout.ResultsContainer);
 
-    /// <summary>Creates the blob unless it exists (<see cref="CreateOnce"/>); true when this call created it.</summary>
+    /// <summary>Creates the blob unless it exists; true when this call created it, false when it was already there.</summary>
     public Task<bool> TryCreateAsync(string blobName, BinaryData content, string contentType, CancellationToken cancellationToken) =>
-        CreateOnce.TryCreateAsync(_results.GetBlobClient(blobName), content, contentType, cancellationToken);
+        BlobOperations.TryCreateAsync(_results.GetBlobClient(blobName), content, contentType, cancellationToken);
 
     public async Task<bool> ExistsAsync(string blobName, CancellationToken cancellationToken) =>
         (await _results.GetBlobClient(blobName).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
 
     /// <summary>The blob's content, or null when it does not exist.</summary>
-    public async Task<BinaryData?> ReadAsync(string blobName, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await _results.GetBlobClient(blobName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    public Task<BinaryData?> ReadAsync(string blobName, CancellationToken cancellationToken) =>
+        BlobOperations.ReadAsync(_results.GetBlobClient(blobName), cancellationToken);
 
     /// <summary>The blob's full URI, as completion events name results.</summary>
     public Uri UriOf(string blobName) => _results.GetBlobClient(blobName).Uri;

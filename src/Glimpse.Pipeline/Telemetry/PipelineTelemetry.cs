@@ -20,6 +20,8 @@ public static class PipelineTelemetry
         public const string Model = "glimpse.model";
         public const string Method = "glimpse.method";
         public const string Outcome = "glimpse.outcome";
+        public const string AuditSuite = "glimpse.audit.suite";
+        public const string AuditRun = "glimpse.audit.run";
         public const string MessageId = "messaging.message.id";
         public const string DeliveryCount = "messaging.delivery_count";
     }

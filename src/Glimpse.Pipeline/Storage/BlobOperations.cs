@@ -4,8 +4,8 @@ using Azure.Storage.Blobs.Models;
 
 namespace Glimpse.Pipeline.Storage;
 
-/// <summary>Create-once blob writes: <c>If-None-Match: *</c>, so nothing that exists is ever overwritten.</summary>
-public static class CreateOnce
+/// <summary>The two blob operations every store needs: a create-once write and a read that answers null for a missing blob.</summary>
+public static class BlobOperations
 {
     /// <summary>
     /// Creates the blob unless it exists; true when this call created it, false when it was already there (the service
@@ -27,6 +27,20 @@ public static class CreateOnce
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             return false;
+        }
+    }
+
+    /// <summary>The blob's content, or null when it does not exist.</summary>
+    public static async Task<BinaryData?> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        try
+        {
+            return (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
         }
     }
 }
