@@ -34,6 +34,7 @@ public sealed class PeerQueue
     private readonly DuplicateDetector _duplicates;
     private readonly TimeProvider _time;
     private long _lastSequenceNumber;
+    private int _lockRenewals;
 
     internal PeerQueue(string path, PeerEntityOptions options, TimeProvider time, bool withDeadLetterQueue = true)
     {
@@ -50,6 +51,8 @@ public sealed class PeerQueue
     public string Path { get; }
     public PeerEntityOptions Options { get; }
     public PeerQueue? DeadLetterQueue { get; }
+    /// <summary>Successful lock renewals so far (tests check that a long job was kept by renewing).</summary>
+    public int LockRenewals => Volatile.Read(ref _lockRenewals);
 
     /// <summary>The messages held, locked or not, in sequence order.</summary>
     public IReadOnlyList<PeerMessageView> Messages()
@@ -90,7 +93,11 @@ public sealed class PeerQueue
         {
             if (_locked.TryGetValue(lockToken, out var message))
             {
-                if (message.LockedUntilUtc > UtcNow) lockedUntil = message.LockedUntilUtc = UtcNow + Options.LockDuration;
+                if (message.LockedUntilUtc > UtcNow)
+                {
+                    lockedUntil = message.LockedUntilUtc = UtcNow + Options.LockDuration;
+                    _lockRenewals++;
+                }
                 else deadLetter = ReleaseLocked(message);
             }
         }

@@ -68,7 +68,7 @@ internal sealed class ServiceBusUnderTest : ITransportUnderTest
     }
 
     /// <summary>Everything the entity holds now, completed as read (the peer delivers what it has at once).</summary>
-    private static async Task<IReadOnlyList<ServiceBusReceivedMessage>> ReceiveAllAsync(ServiceBusReceiver receiver)
+    internal static async Task<IReadOnlyList<ServiceBusReceivedMessage>> ReceiveAllAsync(ServiceBusReceiver receiver)
     {
         await using var _ = receiver;
         var all = new List<ServiceBusReceivedMessage>();
