@@ -25,17 +25,7 @@ public abstract class TransportContract
         Model = TinyModels.Llava, Method = "glimpse", CorrelationId = "corr-" + jobId,
     };
 
-    /// <summary>Receives until a message comes (Storage answers at once, Service Bus long-polls), failing after <paramref name="within"/>.</summary>
-    private static async Task<IReceivedWork> ReceiveAsync(ITransportUnderTest transport, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? Expected);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await transport.Receiver.ReceiveAsync(CancellationToken.None) is { } work) return work;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("no message arrived");
-    }
+    private static Task<IReceivedWork> ReceiveAsync(ITransportUnderTest transport) => Receiving.NextAsync(transport.Receiver, Expected);
 
     /// <summary>A fresh transport with one job's message sent and received; disposing it disposes the transport.</summary>
     private async Task<SentWork> SendAndReceiveAsync(ContractSettings? settings = null)
