@@ -127,7 +127,7 @@ public sealed class PeerQueue
                         deadLetter = ReleaseLocked(message);
                         break;
                     case SettlementKind.Release:
-                        // AMQP 1.0 (3.4.4): a released delivery was never acted upon and does not count as one.
+                        // Released: never handed to the application (the client releases what arrives unasked), so no attempt.
                         message.DeliveryCount--;
                         deadLetter = ReleaseLocked(message);
                         break;
