@@ -177,12 +177,13 @@ public sealed class ServiceBusTestPeer : IRuntimeProvider, IAsyncDisposable
         if (path.EndsWith(RequestResponseNodes.ManagementSuffix, StringComparison.OrdinalIgnoreCase))
         {
             string entity = path[..^RequestResponseNodes.ManagementSuffix.Length];
-            if (FindQueue(entity) is null && !_topics.ContainsKey(entity)) throw NotFound(entity);
-            _nodes.AttachManagementRequestLink(link, FindQueue(entity));
+            var queue = FindQueue(entity);
+            if (queue is null && !_topics.ContainsKey(entity)) throw NotFound(entity);
+            _nodes.AttachManagementRequestLink(link, queue);
             return;
         }
         Action<PeerMessage> accept = _topics.TryGetValue(path, out var topic) ? topic.Publish
-            : _queues.TryGetValue(path, out var queue) ? message => queue.Enqueue(message)
+            : _queues.TryGetValue(path, out var target) ? message => target.Enqueue(message)
             : throw NotFound(path);
         link.RegisterMessageListener(transfer =>
         {
