@@ -51,15 +51,7 @@ internal sealed class RequestResponseNodes
     {
         link.RegisterMessageListener(request =>
         {
-            AmqpMessage response;
-            try
-            {
-                response = handle(request);
-            }
-            catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or NullReferenceException)
-            {
-                response = ManagementResponse(400, $"The test peer could not read the request: {e.Message}", errorCondition: "com.microsoft:argument-error");
-            }
+            var response = handle(request);
             response.Properties.CorrelationId = request.Properties.MessageId;
             string? replyTo = request.Properties.ReplyTo?.ToString();
             link.DisposeMessage(request, AmqpConstants.AcceptedOutcome, true, false);
@@ -90,8 +82,8 @@ internal sealed class RequestResponseNodes
         if (queue is null || operation is not (Operations.RenewLock or Operations.UpdateDisposition))
             return ManagementResponse(501, $"The test peer does not implement '{operation}' here.", errorCondition: AmqpErrorCode.NotImplemented.Value);
 
-        var body = (AmqpMap)request.ValueBody.Value;
-        var lockTokens = (Guid[])body[LockTokens];
+        if (request.ValueBody?.Value is not AmqpMap body || body[LockTokens] is not Guid[] lockTokens)
+            return ManagementResponse(400, "The request has no lock-tokens.", errorCondition: "com.microsoft:argument-error");
         if (operation == Operations.RenewLock)
         {
             var expirations = new DateTime[lockTokens.Length];
@@ -103,12 +95,12 @@ internal sealed class RequestResponseNodes
             return ManagementResponse(200, "OK", new AmqpMap { [Expirations] = expirations });
         }
 
-        var settlement = (string)body[DispositionStatus] switch
+        var settlement = (body[DispositionStatus] as string) switch
         {
             "completed" => Settlement.Complete,
             "abandoned" => Settlement.Abandon(body[PropertiesToModify] as AmqpMap),
             "suspended" => Settlement.DeadLetter(body[DeadLetterReason] as string, body[DeadLetterDescription] as string),
-            var status => null,
+            _ => null,
         };
         if (settlement is null) return ManagementResponse(501, "The test peer settles completed, abandoned and suspended only.", errorCondition: AmqpErrorCode.NotImplemented.Value);
         foreach (var lockToken in lockTokens)
