@@ -5,6 +5,7 @@ using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Storage;
+using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.StorageQueues;
 using Glimpse.Pipeline.Validation;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,7 +18,7 @@ namespace Glimpse.Pipeline.Tests;
 /// </summary>
 public sealed class PipelineHarness
 {
-    private PipelineHarness(Azurite azurite, IExplainEngine engine, IReadOnlyCollection<string> models, int maxDeliveryCount)
+    private PipelineHarness(Azurite azurite, IExplainEngine engine, IReadOnlyCollection<string> models, int maxDeliveryCount, HarnessMessaging? messaging)
     {
         var storage = new PipelineStorageOptions { ConnectionString = azurite.ConnectionString };
         Blobs = StorageClients.CreateBlobService(storage);
@@ -34,9 +35,10 @@ public sealed class PipelineHarness
         Jobs = new JobStore(Blobs);
         Results = new ResultStore(Blobs);
         Statuses = new StatusStore(Blobs);
-        Finalizer = new JobFinalizer(Results, Statuses, Transport.Events, NullLogger<JobFinalizer>.Instance);
+        Messaging = messaging ?? new HarnessMessaging(Transport.WorkQueue, Transport.Events);
+        Finalizer = new JobFinalizer(Results, Statuses, Messaging.Events, NullLogger<JobFinalizer>.Instance);
         var manifests = new ManifestValidator(new ManifestLimits(), models);
-        Ingest = new IngestHandler(Jobs, Statuses, Transport.WorkQueue, Finalizer, manifests, new ImageHeaderValidator(new ImageLimits()),
+        Ingest = new IngestHandler(Jobs, Statuses, Messaging.WorkQueue, Finalizer, manifests, new ImageHeaderValidator(new ImageLimits()),
             NullLogger<IngestHandler>.Instance);
         Processor = new JobProcessor(Jobs, Results, Statuses, Finalizer, manifests, engine,
             new JobProcessorOptions { MaxDeliveryCount = maxDeliveryCount }, NullLogger<JobProcessor>.Instance);
@@ -46,6 +48,8 @@ public sealed class PipelineHarness
     public QueueServiceClient Queues { get; }
     public StorageQueueTransportOptions QueueOptions { get; }
     public StorageQueueTransport Transport { get; }
+    /// <summary>Where ingest sends work and the finalizer publishes: the Storage transport's unless another was given.</summary>
+    public HarnessMessaging Messaging { get; }
     public JobStore Jobs { get; }
     public ResultStore Results { get; }
     public StatusStore Statuses { get; }
@@ -53,9 +57,11 @@ public sealed class PipelineHarness
     public IngestHandler Ingest { get; }
     public JobProcessor Processor { get; }
 
-    public static async Task<PipelineHarness> CreateAsync(Azurite azurite, IExplainEngine engine, IReadOnlyCollection<string> models, int maxDeliveryCount = 5)
+    /// <param name="messaging">Another transport's work queue and publisher (e.g. Service Bus); blobs stay on Azurite.</param>
+    public static async Task<PipelineHarness> CreateAsync(Azurite azurite, IExplainEngine engine, IReadOnlyCollection<string> models, int maxDeliveryCount = 5,
+        HarnessMessaging? messaging = null)
     {
-        var harness = new PipelineHarness(azurite, engine, models, maxDeliveryCount);
+        var harness = new PipelineHarness(azurite, engine, models, maxDeliveryCount, messaging);
         await PipelineContainers.EnsureCreatedAsync(harness.Blobs, CancellationToken.None);
         await harness.Transport.EnsureQueuesAsync(CancellationToken.None);
         return harness;
@@ -90,3 +96,6 @@ public sealed class PipelineHarness
 
     public async Task<BinaryData?> ResultBlobAsync(string blobName) => await Results.ReadAsync(blobName, CancellationToken.None);
 }
+
+/// <summary>The sending side of a transport, for a harness whose messages go elsewhere than its Storage queues.</summary>
+public sealed record HarnessMessaging(IWorkQueue WorkQueue, IEventPublisher Events);

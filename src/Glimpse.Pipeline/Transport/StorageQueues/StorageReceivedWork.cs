@@ -65,6 +65,9 @@ internal sealed class StorageReceivedWork : IReceivedWork
 
     public async Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken)
     {
+        // Claim the message before writing the record: once the lock is lost the message is another delivery's, and a
+        // record written now would dead-letter a message that is still in the queue and will be processed again.
+        await RenewLockAsync(cancellationToken).ConfigureAwait(false);
         var record = new DeadLetterRecord(MessageId, reason, description, DeliveryCount, DateTimeOffset.UtcNow, _originalText);
         await _poisonQueue.SendMessageAsync(PipelineJson.Serialize(record), cancellationToken: cancellationToken).ConfigureAwait(false);
         await DeleteAsync(cancellationToken).ConfigureAwait(false);
