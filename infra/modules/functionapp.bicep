@@ -25,8 +25,8 @@ param applicationInsightsConnectionString string
 @description('NCRONTAB schedule of the audit timer (six fields, seconds first), bound as %GlimpseAuditSchedule%.')
 param auditSchedule string
 
-@description('Most instances Flex Consumption may scale the app out to.')
-@minValue(40)
+@description('Most instances Flex Consumption may scale the app out to; ingest is light, so the default stays modest.')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
