@@ -11,6 +11,11 @@ public class WeakenGlibcxxRequirement : Task
 {
     [Required] public string Directory { get; set; } = "";
     [Required] public string Version { get; set; } = "";
+    /// <summary>
+    /// Patch even when this machine's libstdc++ has the version: for output that runs elsewhere, such as a container
+    /// image whose runtime base is older than the image it was built in.
+    /// </summary>
+    public bool Always { get; set; }
 
     const uint ShtGnuVerneed = 0x6ffffffe;
     const ushort VerFlgWeak = 0x2;
@@ -27,17 +32,7 @@ public class WeakenGlibcxxRequirement : Task
         string[] targets = System.IO.Directory.GetFiles(Directory, "libLibTorchSharp.so", SearchOption.AllDirectories);
         if (targets.Length == 0) return true;
 
-        string? systemLib = Array.Find(SystemLibstdcxx, File.Exists);
-        if (systemLib is null)
-        {
-            Log.LogMessage(MessageImportance.Low, "No system libstdc++ found; leaving libLibTorchSharp.so as shipped.");
-            return true;
-        }
-        if (Contains(File.ReadAllBytes(systemLib), Encoding.ASCII.GetBytes(Version + "\0")))
-        {
-            Log.LogMessage(MessageImportance.Low, $"{systemLib} provides {Version}; no patch needed.");
-            return true;
-        }
+        if (!Always && !SystemLacksVersion()) return true;
 
         foreach (string path in targets)
         {
@@ -56,6 +51,22 @@ public class WeakenGlibcxxRequirement : Task
             }
         }
         return !Log.HasLoggedErrors;
+    }
+
+    bool SystemLacksVersion()
+    {
+        string? systemLib = Array.Find(SystemLibstdcxx, File.Exists);
+        if (systemLib is null)
+        {
+            Log.LogMessage(MessageImportance.Low, "No system libstdc++ found; leaving libLibTorchSharp.so as shipped.");
+            return false;
+        }
+        if (Contains(File.ReadAllBytes(systemLib), Encoding.ASCII.GetBytes(Version + "\0")))
+        {
+            Log.LogMessage(MessageImportance.Low, $"{systemLib} provides {Version}; no patch needed.");
+            return false;
+        }
+        return true;
     }
 
     /// <returns>1 patched, 0 already weak, -1 no such requirement.</returns>
