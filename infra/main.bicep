@@ -61,7 +61,9 @@ var modelsContainerName = 'glimpse-models'
 var workQueueName = 'glimpse-jobs'
 var completionTopicName = 'glimpse-completed'
 var completionSubscriptionName = 'all'
-var ingestFunctionName = 'IngestFunction'
+// The Functions' names as the host knows them (IngestFunction.Name, InboxFunction.Name); the tests check both.
+var ingestFunctionName = 'Ingest'
+var inboxFunctionName = 'Inbox'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -205,6 +207,7 @@ module blobEvents 'modules/eventgrid.bicep' = if (blobEventsEnabled) {
     storageAccountName: storageAccountName
     functionAppName: functionAppName
     ingestFunctionName: ingestFunctionName
+    inboxFunctionName: inboxFunctionName
     jobsContainerName: jobsContainerName
   }
 }

@@ -12,10 +12,13 @@ param systemTopicName string
 param storageAccountName string
 param functionAppName string
 
-@description('The ingest function\'s name as the host knows it ([Function("IngestFunction")] in src/Glimpse.Functions).')
+@description('The ingest function\'s name as the host knows it (IngestFunction.Name, [Function("Ingest")] in src/Glimpse.Functions).')
 param ingestFunctionName string
 
-@description('Container the ingest trigger watches.')
+@description('The inbox function\'s name (InboxFunction.Name): the one-blob shortcut, images uploaded under inbox/.')
+param inboxFunctionName string
+
+@description('Container both triggers watch.')
 param jobsContainerName string
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
@@ -38,18 +41,36 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
 
 // Bicep has no type for sites/host, so the keys are listed by id.
 var blobsExtensionKey = listKeys('${functionApp.id}/host/default', '2025-03-01').systemKeys.blobs_extension
-var webhookUrl = 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${ingestFunctionName}&code=${blobsExtensionKey}'
+var blobsWebhook = 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs'
+var containerSubject = '/blobServices/default/containers/${jobsContainerName}/blobs/'
 
-resource manifestsCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
+// One subscription per blob trigger. Manifests: only jobs/{jobId}/job.json, the commit point; the images uploaded
+// before it raise nothing. Inbox: every image dropped under inbox/ (the one-blob shortcut).
+var triggers = [
+  {
+    name: 'glimpse-job-manifests'
+    functionName: ingestFunctionName
+    subjectBeginsWith: '${containerSubject}jobs/'
+    subjectEndsWith: '/job.json'
+  }
+  {
+    name: 'glimpse-inbox-images'
+    functionName: inboxFunctionName
+    subjectBeginsWith: '${containerSubject}inbox/'
+    subjectEndsWith: ''
+  }
+]
+
+resource blobCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for trigger in triggers: {
   parent: systemTopic
-  name: 'glimpse-job-manifests'
+  name: trigger.name
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     destination: {
       endpointType: 'WebHook'
       properties: {
-        endpointUrl: webhookUrl
-        // One manifest per delivery: each is its own job, and a failed one is retried alone.
+        endpointUrl: '${blobsWebhook}?functionName=Host.Functions.${trigger.functionName}&code=${blobsExtensionKey}'
+        // One blob per delivery: each is its own job, and a failed one is retried alone.
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }
@@ -58,9 +79,8 @@ resource manifestsCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2
       includedEventTypes: [
         'Microsoft.Storage.BlobCreated'
       ]
-      // Only jobs/{jobId}/job.json, the commit point; the images uploaded before it raise nothing.
-      subjectBeginsWith: '/blobServices/default/containers/${jobsContainerName}/blobs/jobs/'
-      subjectEndsWith: '/job.json'
+      subjectBeginsWith: trigger.subjectBeginsWith
+      subjectEndsWith: trigger.subjectEndsWith
       isSubjectCaseSensitive: true
     }
     retryPolicy: {
@@ -68,6 +88,6 @@ resource manifestsCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2
       eventTimeToLiveInMinutes: 1440
     }
   }
-}
+}]
 
 output systemTopicName string = systemTopic.name

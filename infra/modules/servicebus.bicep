@@ -19,10 +19,10 @@ param subscriptionName string
 @description('How long the broker holds a receiver\'s lock; the worker renews it (WorkerLoopOptions.LockRenewalInterval) for as long as a job runs. Service Bus allows at most 5 minutes.')
 param lockDuration string = 'PT5M'
 
-@description('Deliveries before the broker dead-letters a message. The worker gives up at its own MaxDeliveryCount (default 5), which must not exceed this, so a job that keeps failing still gets a failure result.')
+@description('Deliveries before the broker dead-letters a message: one more than the worker\'s own MaxDeliveryCount (default 5), so a job whose worker crashes on every delivery is still given up by a worker, with a failure result.')
 @minValue(1)
 @maxValue(10)
-param maxDeliveryCount int = 5
+param maxDeliveryCount int = 6
 
 @description('How long a message id is remembered: a second send of the same job inside this window is dropped.')
 param duplicateDetectionWindow string = 'PT1H'

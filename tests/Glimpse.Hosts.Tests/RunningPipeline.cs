@@ -38,16 +38,19 @@ public sealed class RunningPipeline : IAsyncDisposable
 
     public static string NewQueuePrefix() => "h" + Guid.NewGuid().ToString("N")[..12];
 
-    public static async Task<RunningPipeline> StartAsync(Azurite azurite, string? queuePrefix = null, Action<IServiceCollection>? configureServices = null)
+    public static async Task<RunningPipeline> StartAsync(Azurite azurite, string? queuePrefix = null, Action<IServiceCollection>? configureServices = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         string prefix = queuePrefix ?? NewQueuePrefix();
+        var allSettings = Settings(prefix);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) allSettings[key] = value;
         var completions = new ConcurrentQueue<CompletionEvent>();
         var options = new LocalPipelineOptions
         {
             StorageConnectionString = azurite.ConnectionString,
             ModelsFolder = ReferenceSet.Root,
             PollInterval = TimeSpan.FromMilliseconds(200),
-            Settings = Settings(prefix),
+            Settings = allSettings,
             ConfigureServices = configureServices,
         };
         var pipeline = await LocalPipeline.StartAsync(options, completion =>

@@ -6,8 +6,8 @@ public sealed class JobProcessorOptions
 {
     /// <summary>
     /// The delivery on which a job that keeps failing transiently is given up: dead-lettered with a failure result.
-    /// Keep it at or below the queue's own max delivery count (Service Bus), or the broker dead-letters the message
-    /// first and the job gets no failure result.
+    /// Keep it one below the queue's own max delivery count (Service Bus): a job whose worker crashes on every delivery
+    /// is given up by the delivery after this one, which the broker must still make, or the job gets no failure result.
     /// </summary>
     public int MaxDeliveryCount { get; set; } = 5;
     /// <summary>The same bounds ingest checked; the worker re-checks the size of what it downloads.</summary>

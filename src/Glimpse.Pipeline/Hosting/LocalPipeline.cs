@@ -69,6 +69,10 @@ public sealed class LocalPipeline : IAsyncDisposable
         builder.Services.AddHostedService(sp => new CompletionListener(
             new StorageCompletionReader(sp.GetRequiredService<QueueServiceClient>().GetQueueClient(sp.GetRequiredService<StorageQueueTransportOptions>().CompletionQueueName)),
             onCompletion, sp.GetRequiredService<ILogger<CompletionListener>>()));
+        // Audits tick on an interval here; in Azure the audit Function's timer does it.
+        builder.Services.AddSingleton(builder.Configuration.GetSection(PipelineConfiguration.Audits).Get<LocalAuditOptions>() ?? new LocalAuditOptions());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<LocalAuditService>();
         options.ConfigureServices?.Invoke(builder.Services);
 
         var host = builder.Build();

@@ -23,4 +23,6 @@ public static class PipelineConfiguration
     public const string Processor = "Glimpse:Processor";
     /// <summary><see cref="Handlers.InboxOptions"/> (the one-blob shortcut).</summary>
     public const string Inbox = "Glimpse:Inbox";
+    /// <summary><see cref="Audits.AuditOptions"/> (DefaultModel, SlotLength, RunTimeout, …) and <see cref="LocalAuditOptions"/>.</summary>
+    public const string Audits = "Glimpse:Audits";
 }

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Glimpse.Model;
+using Glimpse.Pipeline.Audits;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Storage;
@@ -51,6 +52,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton(sp => new ManifestValidator(sp.GetRequiredService<ManifestLimits>(), KnownModelIds(sp)));
         services.AddSingleton<IngestHandler>();
         services.AddSingleton<InboxHandler>();
+        services.AddSingleton(Bind<AuditOptions>(configuration, PipelineConfiguration.Audits));
+        services.AddSingleton(sp => AuditHandler.Create(sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<AuditOptions>(),
+            sp.GetRequiredService<ILoggerFactory>()));
 
         // First among hosted services, so containers and queues exist before anything else starts.
         services.AddHostedService<PipelineResourceInitializer>();
