@@ -11,5 +11,8 @@ var root = new RootCommand("Glimpse: run a vision-language model on an image and
     ExplainCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
+    DemoCommand.Create(),
+    DataCommand.Create(),
+    TrainDemoCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

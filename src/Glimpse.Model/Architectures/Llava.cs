@@ -37,6 +37,13 @@ public sealed class LlavaModel : VisionLanguageModel
     public Tensor SelectedVisionFeatures(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
+        return BatchVisionFeatures(pixelValues)[0].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[B, K, C·layers] for pixels [B, C, H, W].</summary>
+    private Tensor BatchVisionFeatures(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
         int layers = _config.Vision.NumLayers;
         // hidden_states has L+1 entries (embeddings, then each layer); index -2 is layer L−2's output, so the
         // encoder only needs to run as deep as the deepest layer selected.
@@ -45,22 +52,38 @@ public sealed class LlavaModel : VisionLanguageModel
             throw new ModelLoadException($"vision_feature_layer [{string.Join(", ", _config.VisionFeatureLayers)}] is out of range for {layers} CLIP layers.");
         var states = new List<Tensor>();
         _visionTower.Forward(pixelValues, states, upToLayer: indices.Max());
-        var selected = torch.cat(indices.Select(i => states[i]).ToArray(), -1);             // [1, 1 + P, C·layers]
+        var selected = torch.cat(indices.Select(i => states[i]).ToArray(), -1);             // [B, 1 + P, C·layers]
         foreach (var s in states) s.Dispose();
         if (_config.VisionFeatureSelectStrategy == "default") selected = selected[.., 1..];     // drop CLS
-        return selected[0].MoveToOuterDisposeScope();
+        return selected.MoveToOuterDisposeScope();
     }
 
     public override Tensor EncodeImage(ImageInput image)
     {
         using var scope = NewDisposeScope();
-        var pixels = image.PixelValues;
-        int size = _config.Vision.ImageSize;
-        if (pixels.dim() != 4 || pixels.shape[0] != 1 || pixels.shape[1] != _config.Vision.NumChannels || pixels.shape[2] != size || pixels.shape[3] != size)
-            throw new ArgumentException(
-                $"LLaVA expects pixel_values [1, {_config.Vision.NumChannels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
-        var features = SelectedVisionFeatures(pixels.to(DType, Device));
+        CheckPixels(image.PixelValues, singleImage: true);
+        var features = SelectedVisionFeatures(image.PixelValues.to(DType, Device));
         return _projector.Forward(features).MoveToOuterDisposeScope();                       // [K, D]
+    }
+
+    /// <summary>
+    /// Image features of a batch of images in one pass, [B, K, D]: row b is what <see cref="EncodeImage"/> gives for
+    /// image b. For training, which runs whole batches; generation and explanations use one image.
+    /// </summary>
+    /// <param name="pixelValues">[B, C, H, W]</param>
+    public Tensor EncodeImages(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        CheckPixels(pixelValues, singleImage: false);
+        return _projector.Forward(BatchVisionFeatures(pixelValues.to(DType, Device))).MoveToOuterDisposeScope();
+    }
+
+    private void CheckPixels(Tensor pixels, bool singleImage)
+    {
+        int size = _config.Vision.ImageSize;
+        if (pixels.dim() != 4 || (singleImage && pixels.shape[0] != 1) || pixels.shape[1] != _config.Vision.NumChannels || pixels.shape[2] != size || pixels.shape[3] != size)
+            throw new ArgumentException(
+                $"LLaVA expects pixel_values [{(singleImage ? "1" : "B")}, {_config.Vision.NumChannels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
     }
 
     public override (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image) =>
