@@ -8,9 +8,18 @@ public class SceneGeneratorTests
 {
     private static readonly SceneGenerator Generator = new();
 
-    /// <summary>Many items of every kind, from the test split.</summary>
-    public static IEnumerable<GroundedItem> Items(int perKind = 60) =>
-        QuestionKinds.All.SelectMany(kind => Enumerable.Range(0, perKind).Select(i => Generator.Generate(DatasetSplits.Seed(DatasetSplit.Test, 1000 + i), kind)));
+    /// <summary>Many items of every kind from the test split, and follow-up questions about their scenes.</summary>
+    public static IEnumerable<GroundedItem> Items(int perKind = 60)
+    {
+        var rng = new Random(4);
+        foreach (var kind in QuestionKinds.All)
+        for (int i = 0; i < perKind; i++)
+        {
+            var item = Generator.Generate(DatasetSplits.Seed(DatasetSplit.Test, 1000 + i), kind);
+            yield return item;
+            foreach (var followUp in SceneGenerator.FollowUps(item.Scene, 2, rng)) yield return item with { Asked = followUp };
+        }
+    }
 
     [Fact]
     public void TheSameSeedGivesTheSameBytes()
@@ -119,7 +128,7 @@ public class SceneGeneratorTests
                     var (target, anchor) = (evidence[0], evidence[1]);
                     var relation = Enum.GetValues<SpatialRelation>().Single(r => item.Question == $"Which object is {r.Phrase()} the {anchor.Description}?");
                     Assert.Equal($"The {target.Description} is {relation.Phrase()} the {anchor.Description}.", item.Answer);
-                    double margin = 0.1 * item.Scene.Width;
+                    double margin = SceneQuestions.RelationMarginCells * item.Scene.CellSize;
                     Assert.True(SpatialRelations.Offset(relation, target, anchor) >= margin);
                     // Every other object is clearly on the other side, so no second object could be meant.
                     Assert.All(objects.Where(o => o != target && o != anchor), o => Assert.True(SpatialRelations.Offset(relation, o, anchor) <= -margin));

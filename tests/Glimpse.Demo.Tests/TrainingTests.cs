@@ -31,6 +31,7 @@ public class TrainingTests
             MaxSteps = 40,
             WarmupSteps = 5,
             BatchSize = 8,
+            QuestionsPerImage = 2,
             PeakLearningRate = 3e-3,
             ValidationItems = 16,
             ValidationEvery = 20,
@@ -62,9 +63,9 @@ public class TrainingTests
         using var tokenizer = TextTokenizer.FromFolder(folder.Path);
         var encoder = new ExampleEncoder(tokenizer, ImageProcessorFactory.FromFolder(folder.Path, config.VisionPatchSize),
             ChatTemplates.For("llava", config.ImageTokenId), config.ImageSeqLength, DemoVocabulary.EosId, config.VisionPatchSize);
-        var generator = new SceneGenerator(new() { Width = 32, Height = 32 });
+        var generator = new SceneGenerator(new() { Width = 32, Height = 32, CellSize = 8 });
         var examples = QuestionKinds.All.Select((k, i) => encoder.Encode(generator.Generate(i, k))).ToList();
-        Assert.True(examples.Select(e => e.PromptIds.Length + e.AnswerIds.Length).Distinct().Count() > 1, "the batch should need padding");
+        Assert.True(examples.Select(e => e.Ids.Length).Distinct().Count() > 1, "the batch should need padding");
 
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -73,7 +74,7 @@ public class TrainingTests
         for (int b = 0; b < examples.Count; b++)
         {
             var e = examples[b];
-            long[] ids = [.. e.PromptIds, .. e.AnswerIds];
+            long[] ids = e.Ids;
             var pixels = batch.Pixels[b].unsqueeze(0);
             var features = model.EncodeImage(new ImageInput(pixels));
             var (positions, _) = model.PositionIds(ids, null);
@@ -81,6 +82,34 @@ public class TrainingTests
             var difference = (batched[b, ..ids.Length] - single).abs().max().item<float>();
             Assert.True(difference < 1e-4, $"item {b}: batched and single logits differ by {difference}");
         }
+    }
+
+    [Fact]
+    public void AnEncodedConversationStartsWithTheRuntimePromptAndTargetsOnlyTheAnswers()
+    {
+        using var folder = new TempFolder();
+        Tiny.WriteModelFiles(folder.Path);
+        using var tokenizer = TextTokenizer.FromFolder(folder.Path);
+        var template = ChatTemplates.For("llava", DemoVocabulary.ImageId);
+        var encoder = new ExampleEncoder(tokenizer, ImageProcessorFactory.FromFolder(folder.Path, Tiny.PatchSize), template,
+            Tiny.ImageTokens, DemoVocabulary.EosId, Tiny.PatchSize);
+        var item = new SceneGenerator(new() { Width = 32, Height = 32, CellSize = 8 }).Generate(5, QuestionKind.Count);
+        var followUps = SceneGenerator.FollowUps(item.Scene, 3, new Random(1));
+        var example = encoder.Encode(item, followUps);
+
+        var prompt = template.Build(tokenizer, item.Question, Tiny.ImageTokens).InputIds;
+        Assert.Equal(prompt, example.Ids[..prompt.Length]);
+        Assert.Equal(example.Ids.Length, example.Labels.Length);
+        // The targets, read in order, are the answers each followed by EOS; every target is the next input token.
+        var targets = example.Labels.Where(l => l != TrainingBatch.Ignored).ToList();
+        var expected = new[] { item.Answer }.Concat(followUps.Select(f => f.Answer))
+            .SelectMany(a => tokenizer.Encode(a, addSpecialTokens: false).Append(DemoVocabulary.EosId)).ToList();
+        Assert.Equal(expected, targets);
+        for (int i = 0; i < example.Ids.Length - 1; i++)
+            if (example.Labels[i] != TrainingBatch.Ignored) Assert.Equal(example.Ids[i + 1], example.Labels[i]);
+        Assert.Equal(TrainingBatch.Ignored, example.Labels[^1]);
+        Assert.Equal(4, example.Ids.Count(id => id == DemoVocabulary.EosId));
+        Assert.Equal(Tiny.ImageTokens, example.PatchShapes.Length);
     }
 
     [Fact]

@@ -14,14 +14,15 @@ internal static class TrainDemoCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the initial weights and the training items.", DefaultValueFactory = _ => defaults.Seed };
         var minutes = new Option<double>("--minutes") { Description = "Stop training after this many minutes.", DefaultValueFactory = _ => defaults.MaxMinutes };
         var steps = new Option<int>("--steps") { Description = "Length of the learning-rate schedule, in steps.", DefaultValueFactory = _ => defaults.MaxSteps };
-        var batch = new Option<int>("--batch-size") { Description = "Training items per step.", DefaultValueFactory = _ => defaults.BatchSize };
+        var batch = new Option<int>("--batch-size") { Description = "Training images per step.", DefaultValueFactory = _ => defaults.BatchSize };
+        var questions = new Option<int>("--questions-per-image") { Description = "Questions asked about each training image.", DefaultValueFactory = _ => defaults.QuestionsPerImage };
         var learningRate = new Option<double>("--learning-rate") { Description = "Peak AdamW learning rate.", DefaultValueFactory = _ => defaults.PeakLearningRate };
         var target = new Option<double>("--target") { Description = "Stop early once validation accuracy reaches this.", DefaultValueFactory = _ => defaults.TargetAccuracy };
         var testItems = new Option<int>("--test-items") { Description = "Held-out test items answered by the saved model.", DefaultValueFactory = _ => defaults.TestItems };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => defaults.Threads };
         var command = new Command("train-demo", "Train the small demo LLaVA model on synthetic grounded VQA and save it as a Hugging Face folder.")
         {
-            output, seed, minutes, steps, batch, learningRate, target, testItems, threads,
+            output, seed, minutes, steps, batch, questions, learningRate, target, testItems, threads,
         };
         command.SetAction(parse => CommonOptions.Run(() =>
         {
@@ -32,6 +33,7 @@ internal static class TrainDemoCommand
                 MaxMinutes = parse.GetValue(minutes),
                 MaxSteps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch),
+                QuestionsPerImage = parse.GetValue(questions),
                 PeakLearningRate = parse.GetValue(learningRate),
                 TargetAccuracy = parse.GetValue(target),
                 TestItems = parse.GetValue(testItems),

@@ -107,7 +107,7 @@ public static class DemoVocabulary
         };
     }
 
-    private static int IdOf(string token)
+    public static int IdOf(string token)
     {
         for (int i = 0; i < Tokens.Count; i++)
             if (Tokens[i] == token) return i;

@@ -7,7 +7,11 @@ namespace Glimpse.Demo.Questions;
 /// rests on an absence ("No, there is no yellow star.", "There are no squares."): nothing in the image can be pointed
 /// at, so such items carry an empty mask and the tag evidence=none.
 /// </summary>
-public sealed record GroundedItem(int Seed, Scene Scene, QuestionKind Kind, string Question, string Answer, IReadOnlyList<int> EvidenceObjects)
+public sealed record GroundedItem(int Seed, Scene Scene, SceneQuestion Asked)
 {
+    public QuestionKind Kind => Asked.Kind;
+    public string Question => Asked.Question;
+    public string Answer => Asked.Answer;
+    public IReadOnlyList<int> EvidenceObjects => Asked.EvidenceObjects;
     public bool HasEvidence => EvidenceObjects.Count > 0;
 }

@@ -11,9 +11,6 @@ namespace Glimpse.Demo.Questions;
 /// </summary>
 public sealed class SceneGenerator
 {
-    private const double RelationMargin = 0.1;   // of the width: about one image-token cell
-    private const double Gap = 0.04;             // between objects, of the width
-
     private static readonly (ShapeKind Shape, ObjectColor Color)[] AllPairs =
         ShapeNames.All.SelectMany(s => ObjectColors.All.Select(c => (s, c))).ToArray();
 
@@ -50,9 +47,7 @@ public sealed class SceneGenerator
         var target = Pick(rng, AllPairs);
         var specs = Fill(rng, [target], rng.Next(1, Options.MaxObjects + 1), p => p.Shape != target.Shape);
         var scene = Compose(rng, specs);
-        int index = IndexOf(scene, target);
-        var (q, a) = Phrasing.Color(scene.Objects[index]);
-        return new GroundedItem(seed, scene, QuestionKind.Color, q, a, [index]);
+        return new GroundedItem(seed, scene, SceneQuestions.Color(scene, IndexOf(scene, target)));
     }
 
     private GroundedItem ShapeItem(Random rng, int seed)
@@ -60,9 +55,7 @@ public sealed class SceneGenerator
         var target = Pick(rng, AllPairs);
         var specs = Fill(rng, [target], rng.Next(1, Options.MaxObjects + 1), p => p.Color != target.Color);
         var scene = Compose(rng, specs);
-        int index = IndexOf(scene, target);
-        var (q, a) = Phrasing.Shape(scene.Objects[index]);
-        return new GroundedItem(seed, scene, QuestionKind.Shape, q, a, [index]);
+        return new GroundedItem(seed, scene, SceneQuestions.Shape(scene, IndexOf(scene, target)));
     }
 
     private GroundedItem CountItem(Random rng, int seed)
@@ -73,9 +66,7 @@ public sealed class SceneGenerator
         var counted = Fill(rng, [], count, p => p.Shape == shape);
         var specs = Fill(rng, counted, rng.Next(Math.Max(count, 1), Options.MaxObjects + 1), p => p.Shape != shape);
         var scene = Compose(rng, specs);
-        var evidence = Enumerable.Range(0, scene.Objects.Count).Where(i => scene.Objects[i].Shape == shape).ToArray();
-        var (q, a) = Phrasing.Count(shape, evidence.Length);
-        return new GroundedItem(seed, scene, QuestionKind.Count, q, a, evidence);
+        return new GroundedItem(seed, scene, SceneQuestions.Count(scene, shape));
     }
 
     private GroundedItem ExistItem(Random rng, int seed)
@@ -93,28 +84,39 @@ public sealed class SceneGenerator
                 p => p != asked && (!distractor || p.Shape == asked.Shape || p.Color == asked.Color));
         }
         var scene = Compose(rng, specs);
-        int[] evidence = present ? [IndexOf(scene, asked)] : [];
-        var (q, a) = Phrasing.Exist(asked.Color, asked.Shape, present);
-        return new GroundedItem(seed, scene, QuestionKind.Exist, q, a, evidence);
+        return new GroundedItem(seed, scene, SceneQuestions.Exist(scene, asked.Color, asked.Shape));
     }
 
     private GroundedItem RelationItem(Random rng, int seed)
     {
         var relation = Pick(rng, Enum.GetValues<SpatialRelation>());
-        double margin = RelationMargin * Options.Width;
         while (true)
         {
-            var specs = Fill(rng, [], rng.Next(2, Options.MaxObjects + 1), _ => true);
-            var scene = Compose(rng, specs);
-            var anchors = Enumerable.Range(0, scene.Objects.Count)
-                .Select(a => (Anchor: a, Target: SpatialRelations.UniqueMatch(scene.Objects, a, relation, margin)))
-                .Where(m => m.Target is not null)
+            var scene = Compose(rng, Fill(rng, [], rng.Next(2, Options.MaxObjects + 1), _ => true));
+            var questions = Enumerable.Range(0, scene.Objects.Count)
+                .Select(anchor => SceneQuestions.Relation(scene, anchor, relation))
+                .OfType<SceneQuestion>()
                 .ToList();
-            if (anchors.Count == 0) continue;
-            var (anchor, target) = anchors[rng.Next(anchors.Count)];
-            var (q, a) = Phrasing.Relation(scene.Objects[target!.Value], relation, scene.Objects[anchor]);
-            return new GroundedItem(seed, scene, QuestionKind.Relation, q, a, [target.Value, anchor]);
+            if (questions.Count > 0) return new GroundedItem(seed, scene, questions[rng.Next(questions.Count)]);
         }
+    }
+
+    /// <summary>
+    /// More questions about the item's scene, of kinds drawn by <paramref name="pickKind"/> (uniformly when null; a kind
+    /// the scene cannot support is drawn again): training asks several per image, so the image is encoded once for
+    /// several answers.
+    /// </summary>
+    public static IReadOnlyList<SceneQuestion> FollowUps(Scene scene, int count, Random rng, Func<Random, QuestionKind>? pickKind = null)
+    {
+        pickKind ??= r => QuestionKinds.All[r.Next(QuestionKinds.All.Count)];
+        var questions = new List<SceneQuestion>(count);
+        for (int attempt = 0; questions.Count < count; attempt++)
+        {
+            // Counting fits every scene, so a picker that keeps drawing kinds this scene lacks falls back to it.
+            var kind = attempt < 100 * count ? pickKind(rng) : QuestionKind.Count;
+            if (SceneQuestions.Random(scene, kind, rng) is { } question) questions.Add(question);
+        }
+        return questions;
     }
 
     /// <summary>Adds random colour-and-shape pairs allowed by <paramref name="allowed"/>, never one already present, up to <paramref name="total"/>.</summary>
@@ -151,31 +153,31 @@ public sealed class SceneGenerator
                     0.6 + rng.NextDouble() * 0.8, (byte)rng.Next(130, 206)));
             }
         }
-        return new Scene(w, h, background, clutter, objects);
+        return new Scene(w, h, Options.CellSize, background, clutter, objects);
     }
 
-    /// <summary>Random sizes and non-overlapping positions (with a gap), restarting the whole layout when one does not fit.</summary>
+    /// <summary>
+    /// Each object in its own random grid cell, with a random radius (0.34 to 0.47 of the cell) and a random offset that
+    /// keeps it inside the cell, so objects never overlap.
+    /// </summary>
     private List<SceneObject> Place(Random rng, List<(ShapeKind Shape, ObjectColor Color)> specs)
     {
-        double w = Options.Width, h = Options.Height, gap = Gap * w;
-        while (true)
+        int cells = Options.Columns * Options.Rows;
+        var chosen = new List<int>(specs.Count);
+        while (chosen.Count < specs.Count)
         {
-            var placed = new List<SceneObject>();
-            foreach (var (shape, color) in specs)
-            {
-                double r = (0.105 + rng.NextDouble() * 0.055) * Math.Min(w, h);
-                SceneObject? fitted = null;
-                for (int attempt = 0; attempt < 50 && fitted is null; attempt++)
-                {
-                    double x = r + 1 + rng.NextDouble() * (w - 2 * r - 2), y = r + 1 + rng.NextDouble() * (h - 2 * r - 2);
-                    if (placed.All(o => Math.Sqrt((o.X - x) * (o.X - x) + (o.Y - y) * (o.Y - y)) >= o.Radius + r + gap))
-                        fitted = new SceneObject(shape, color, Paint(rng, color), x, y, r, Rotation(rng, shape));
-                }
-                if (fitted is null) break;
-                placed.Add(fitted);
-            }
-            if (placed.Count == specs.Count) return placed;
+            int cell = rng.Next(cells);
+            if (!chosen.Contains(cell)) chosen.Add(cell);
         }
+        double size = Options.CellSize;
+        return specs.Select((spec, i) =>
+        {
+            double r = (0.34 + rng.NextDouble() * 0.13) * size;
+            double slack = size / 2 - r - 0.5;
+            double x = (chosen[i] % Options.Columns + 0.5) * size + (rng.NextDouble() * 2 - 1) * slack;
+            double y = (chosen[i] / Options.Columns + 0.5) * size + (rng.NextDouble() * 2 - 1) * slack;
+            return new SceneObject(spec.Shape, spec.Color, Paint(rng, spec.Color), x, y, r, Rotation(rng, spec.Shape));
+        }).ToList();
     }
 
     /// <summary>Small tilts keep squares square-looking and triangles pointing up; stars may turn a whole arm.</summary>

@@ -10,5 +10,8 @@ public sealed record SceneObject(ShapeKind Shape, ObjectColor Color, Rgb Paint, 
 /// <summary>A thin grey background stroke: clutter that belongs to no object and never overlaps one's mask.</summary>
 public sealed record ClutterStroke(double X1, double Y1, double X2, double Y2, double Width, byte Gray);
 
-/// <summary>A picture: background colour, background clutter drawn first, then non-overlapping objects.</summary>
-public sealed record Scene(int Width, int Height, Rgb Background, IReadOnlyList<ClutterStroke> Clutter, IReadOnlyList<SceneObject> Objects);
+/// <summary>
+/// A picture: background colour, background clutter drawn first, then objects, each inside its own cell of the
+/// <paramref name="CellSize"/> grid.
+/// </summary>
+public sealed record Scene(int Width, int Height, int CellSize, Rgb Background, IReadOnlyList<ClutterStroke> Clutter, IReadOnlyList<SceneObject> Objects);

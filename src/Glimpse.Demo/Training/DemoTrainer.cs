@@ -86,12 +86,13 @@ public static class DemoTrainer
         LlavaModel model, DemoTrainingOptions options, ExampleEncoder encoder, SceneGenerator generator,
         IReadOnlyList<EncodedExample> validation, Stopwatch clock, Action<TrainingProgress>? progress, CancellationToken cancellation)
     {
-        using var probe = new PatchProbe(model.Config.Text.HiddenSize);
+        // The probe reads the model's word embeddings but registers only its own parameters.
+        using var probe = new PatchProbe(model.LanguageModel.EmbeddingWeight, word => DemoVocabulary.IdOf(word));
         var parameters = model.parameters().Concat(probe.parameters()).ToList();
         foreach (var p in parameters) p.requires_grad = true;
         using var optimizer = torch.optim.AdamW(parameters, options.PeakLearningRate, weight_decay: options.WeightDecay);
         var schedule = new LearningRateSchedule(options.PeakLearningRate, options.WarmupSteps, options.MaxSteps);
-        var stream = new TrainingStream(generator, options.Seed, options.KindWeights);
+        var stream = new TrainingStream(generator, encoder, options);
         int imageSize = options.Shape.ImageSize;
         double? loss = null, accuracy = null;
         double lastLoss = double.NaN;
@@ -112,7 +113,7 @@ public static class DemoTrainer
         {
             cancellation.ThrowIfCancellationRequested();
             foreach (var group in optimizer.ParamGroups) group.LearningRate = schedule.At(step);
-            var examples = Enumerable.Range(0, options.BatchSize).Select(_ => encoder.Encode(stream.Next())).ToList();
+            var examples = Enumerable.Range(0, options.BatchSize).Select(_ => stream.Next()).ToList();
             (lastLoss, double exact) = CollectorPause.Run(() => Step(model, probe, optimizer, parameters, examples, options));
             // Running averages over about the last 50 steps: single batches are noisy.
             loss = loss is null ? lastLoss : 0.98 * loss.Value + 0.02 * lastLoss;
@@ -160,24 +161,34 @@ public static class DemoTrainer
         return (answerLoss.item<float>(), exact.item<float>());
     }
 
-    /// <summary>The endless, seeded sequence of training items: random indices into the train split, kinds drawn by weight.</summary>
-    private sealed class TrainingStream(SceneGenerator generator, int seed, IReadOnlyDictionary<QuestionKind, double>? weights)
+    /// <summary>
+    /// The endless, seeded sequence of training examples: random indices into the train split, the first question's kind
+    /// drawn by weight (the generator builds the scene around it), then follow-up questions about the same scene, their
+    /// kinds drawn by the same weights.
+    /// </summary>
+    private sealed class TrainingStream(SceneGenerator generator, ExampleEncoder encoder, DemoTrainingOptions options)
     {
-        private readonly Random _rng = new(seed);
+        private readonly Random _rng = new(options.Seed);
         private readonly (QuestionKind Kind, double Weight)[] _kinds =
-            QuestionKinds.All.Select(k => (k, weights?.GetValueOrDefault(k) ?? 1.0)).ToArray();
+            QuestionKinds.All.Select(k => (k, options.KindWeights.GetValueOrDefault(k, 1.0))).ToArray();
 
-        public GroundedItem Next()
+        public EncodedExample Next()
         {
             int index = _rng.Next(DatasetSplits.Size);
-            double pick = _rng.NextDouble() * _kinds.Sum(k => k.Weight);
-            var kind = _kinds[^1].Kind;
-            foreach (var (k, w) in _kinds)
+            var kind = PickKind(_rng);
+            var item = generator.Generate(DatasetSplits.Seed(DatasetSplit.Train, index), kind);
+            return encoder.Encode(item, SceneGenerator.FollowUps(item.Scene, options.QuestionsPerImage - 1, _rng, PickKind));
+        }
+
+        private QuestionKind PickKind(Random rng)
+        {
+            double pick = rng.NextDouble() * _kinds.Sum(k => k.Weight);
+            foreach (var (kind, weight) in _kinds)
             {
-                if (pick < w) { kind = k; break; }
-                pick -= w;
+                if (pick < weight) return kind;
+                pick -= weight;
             }
-            return generator.Generate(DatasetSplits.Seed(DatasetSplit.Train, index), kind);
+            return _kinds[^1].Kind;
         }
     }
 }

@@ -14,8 +14,11 @@ public sealed record DemoTrainingOptions
     public int MaxSteps { get; init; } = 6000;
     /// <summary>Wall-clock limit; training stops there even if the schedule has steps left.</summary>
     public double MaxMinutes { get; init; } = 30;
-    public int BatchSize { get; init; } = 32;
-    public double PeakLearningRate { get; init; } = 1.5e-3;
+    /// <summary>Images per step.</summary>
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Questions asked about each training image, as one conversation (the image is encoded once for all).</summary>
+    public int QuestionsPerImage { get; init; } = 4;
+    public double PeakLearningRate { get; init; } = 2e-3;
     public int WarmupSteps { get; init; } = 200;
     public double WeightDecay { get; init; } = 0.01;
     public double GradientClip { get; init; } = 1.0;
@@ -31,16 +34,23 @@ public sealed record DemoTrainingOptions
     /// <summary>CPU threads for libtorch; fixed, because the thread count can change the order of float sums.</summary>
     public int Threads { get; init; } = 2;
     public DemoModelShape Shape { get; init; } = new();
-    /// <summary>How often each question kind is drawn for training (relative weights); uniform when null.</summary>
-    public IReadOnlyDictionary<QuestionKind, double>? KindWeights { get; init; }
+    /// <summary>
+    /// How often each question kind is drawn for training (relative weights). Shape questions (find the object by its
+    /// colour, name its shape) are learnt first; the others need the object found by its shape.
+    /// </summary>
+    public IReadOnlyDictionary<QuestionKind, double> KindWeights { get; init; } = new Dictionary<QuestionKind, double>
+    {
+        [QuestionKind.Color] = 1.5, [QuestionKind.Shape] = 0.5, [QuestionKind.Relation] = 1.0, [QuestionKind.Count] = 1.0, [QuestionKind.Exist] = 1.0,
+    };
 
-    public SceneOptions Scenes => new() { Width = Shape.ImageSize, Height = Shape.ImageSize };
+    public SceneOptions Scenes => new() { Width = Shape.ImageSize, Height = Shape.ImageSize, CellSize = Shape.PatchSize };
 
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(OutputDirectory);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(QuestionsPerImage, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(ValidationItems);
         ArgumentOutOfRangeException.ThrowIfNegative(TestItems);

@@ -4,7 +4,7 @@ namespace Glimpse.Demo.Training;
 
 /// <summary>
 /// Targets of the auxiliary patch loss: for each image patch (row-major, as the image tokens), the shape and colour of
-/// the object covering most of it, or "none" (the last class) when no object covers a quarter of the patch.
+/// the object covering most of it, or "none" (the last class) when no object covers a sixteenth of the patch.
 /// </summary>
 public static class PatchLabels
 {
@@ -26,7 +26,7 @@ public static class PatchLabels
         var colors = new long[rows * columns];
         for (int p = 0; p < shapes.Length; p++)
         {
-            int best = -1, most = patchSize * patchSize / 4 - 1;
+            int best = -1, most = patchSize * patchSize / 16 - 1;
             for (int i = 0; i < scene.Objects.Count; i++)
                 if (coverage[i, p] > most) (best, most) = (i, coverage[i, p]);
             shapes[p] = best < 0 ? ShapeNames.All.Count : (long)scene.Objects[best].Shape;

@@ -1,3 +1,5 @@
+using Glimpse.Demo.ModelFiles;
+using Glimpse.Demo.Scenes;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -5,31 +7,65 @@ using static TorchSharp.torch;
 namespace Glimpse.Demo.Training;
 
 /// <summary>
-/// The auxiliary loss of training: linear read-outs of each projected image token's shape and colour
-/// (<see cref="PatchLabels"/>). A vision tower trained from scratch otherwise spends thousands of steps before its
-/// tokens tell objects apart, because the answer loss reaches it only once the decoder already attends to the right
-/// tokens. The probe is dropped after training; the saved model is plain LLaVA. It says nothing about which tokens an
-/// answer should use, so it does not steer what the explanations show.
+/// The auxiliary loss of training: each projected image token must name the shape and the colour of the object in its
+/// patch (<see cref="PatchLabels"/>), scored by its cosine similarity to the decoder's own embeddings of the words
+/// ("triangle", "green"), with a learnt vector for "no object". Two reasons. A vision tower trained from scratch
+/// otherwise spends thousands of steps before its tokens tell objects apart, because the answer loss reaches it only
+/// once the decoder attends to the right tokens; and with image tokens lying near the embeddings of their words, the
+/// decoder finds "the triangle" by matching the word it read against the tokens, one rule for every word, as LLaVA's
+/// first stage aligns image features with the language model's embeddings. The probe is dropped after training; the
+/// saved model is plain LLaVA. It names no token an answer should use, so it does not steer the explanations.
 /// </summary>
 public sealed class PatchProbe : nn.Module
 {
-    private readonly Linear _shape, _color;
+    /// <summary>
+    /// Weight of the "no object" class. Most patches are empty; at full weight the read-outs learn "empty" first and
+    /// shapes only after thousands of steps, at a twentieth they learn shapes within a few hundred.
+    /// </summary>
+    public const float EmptyPatchWeight = 0.05f;
 
-    public PatchProbe(int width) : base(nameof(PatchProbe))
+    private readonly Parameter _embeddings;
+    private readonly long[] _shapeWords, _colorWords;
+    private readonly Parameter _emptyShape, _emptyColor, _temperature;
+
+    public PatchProbe(Parameter wordEmbeddings, Func<string, long> tokenId) : base(nameof(PatchProbe))
     {
-        _shape = nn.Linear(width, PatchLabels.ShapeClasses);
-        _color = nn.Linear(width, PatchLabels.ColorClasses);
-        RegisterComponents();
+        _embeddings = wordEmbeddings;
+        _shapeWords = ShapeNames.All.Select(s => tokenId(s.Name())).ToArray();
+        _colorWords = ObjectColors.All.Select(c => tokenId(c.Name())).ToArray();
+        long width = wordEmbeddings.shape[1];
+        _emptyShape = new Parameter(torch.randn(width) * 0.02);
+        _emptyColor = new Parameter(torch.randn(width) * 0.02);
+        _temperature = new Parameter(torch.tensor(10f));
+        register_parameter("empty_shape", _emptyShape);
+        register_parameter("empty_color", _emptyColor);
+        register_parameter("temperature", _temperature);
     }
 
     /// <param name="features">[B, K, D]</param>
-    /// <returns>the mean of the shape and colour cross-entropies over all patches</returns>
+    /// <returns>the weighted mean of the shape and colour cross-entropies over the patches, empty patches down-weighted</returns>
     public Tensor Loss(Tensor features, Tensor shapes, Tensor colors)
     {
         using var scope = NewDisposeScope();
-        var flat = features.reshape(-1, features.shape[^1]);
-        var loss = nn.functional.cross_entropy(_shape.forward(flat), shapes.view(-1))
-                   + nn.functional.cross_entropy(_color.forward(flat), colors.view(-1));
-        return (loss / 2).MoveToOuterDisposeScope();
+        var flat = nn.functional.normalize(features.reshape(-1, features.shape[^1]), dim: -1);
+        var shapeLoss = nn.functional.cross_entropy(Logits(flat, _shapeWords, _emptyShape), shapes.view(-1), weight: ClassWeights(_shapeWords.Length + 1, features.device));
+        var colorLoss = nn.functional.cross_entropy(Logits(flat, _colorWords, _emptyColor), colors.view(-1), weight: ClassWeights(_colorWords.Length + 1, features.device));
+        // Shape counts double: colour dominates the pixels and is learnt at once, shape is what tokens tell apart last.
+        return ((2 * shapeLoss + colorLoss) / 3).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Temperature × cosine similarity to each word's embedding, then to the "no object" vector.</summary>
+    private Tensor Logits(Tensor unitFeatures, long[] words, Tensor empty)
+    {
+        var classes = torch.cat([_embeddings[torch.tensor(words, device: unitFeatures.device)], empty.unsqueeze(0)], 0);
+        return unitFeatures.matmul(nn.functional.normalize(classes, dim: -1).t()) * _temperature;
+    }
+
+    /// <summary>1 for every object class, <see cref="EmptyPatchWeight"/> for the last ("no object").</summary>
+    private static Tensor ClassWeights(int classes, Device device)
+    {
+        var weights = Enumerable.Repeat(1f, classes).ToArray();
+        weights[^1] = EmptyPatchWeight;
+        return torch.tensor(weights, device: device);
     }
 }

@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace Glimpse.Demo.Training;
 
 /// <summary>
-/// Examples stacked into tensors: pixels [B, 3, H, W], token ids [B, N] (prompt, answer, then padding on the right)
-/// and labels [B, N], where label i is the token that position i must predict when that token belongs to the answer
-/// (answer words and EOS) and <see cref="Ignored"/> elsewhere, so the loss is on the answer alone. Padding on the
-/// right needs no attention mask: in a causal decoder no real position attends to a later one.
+/// Examples stacked into tensors: pixels [B, 3, H, W], token ids [B, N] (padded on the right) and labels [B, N], where
+/// label i is the token that position i must predict when that token belongs to an answer (answer words and EOS) and
+/// <see cref="Ignored"/> elsewhere, so the loss is on the answers alone. Padding on the right needs no attention mask:
+/// in a causal decoder no real position attends to a later one.
 /// </summary>
 public sealed class TrainingBatch : IDisposable
 {
@@ -27,7 +27,7 @@ public sealed class TrainingBatch : IDisposable
     public static TrainingBatch Stack(IReadOnlyList<EncodedExample> examples, long padId, int imageSize)
     {
         int b = examples.Count;
-        int n = examples.Max(e => e.PromptIds.Length + e.AnswerIds.Length);
+        int n = examples.Max(e => e.Ids.Length);
         var ids = new long[b * n];
         var labels = new long[b * n];
         Array.Fill(ids, padId);
@@ -35,13 +35,9 @@ public sealed class TrainingBatch : IDisposable
         var pixels = new float[b * 3 * imageSize * imageSize];
         for (int i = 0; i < b; i++)
         {
-            var e = examples[i];
-            int row = i * n, p = e.PromptIds.Length;
-            e.PromptIds.CopyTo(ids, row);
-            e.AnswerIds.CopyTo(ids, row + p);
-            // Position p−1+k (the last prompt token, then each answer token) predicts answer token k.
-            for (int k = 0; k < e.AnswerIds.Length; k++) labels[row + p - 1 + k] = e.AnswerIds[k];
-            e.Pixels.CopyTo(pixels, i * e.Pixels.Length);
+            examples[i].Ids.CopyTo(ids, i * n);
+            examples[i].Labels.CopyTo(labels, i * n);
+            examples[i].Pixels.CopyTo(pixels, i * examples[i].Pixels.Length);
         }
         int patches = examples[0].PatchShapes.Length;
         return new TrainingBatch(
