@@ -9,6 +9,7 @@ var root = new RootCommand("Glimpse: run a vision-language model on an image and
 {
     GenerateCommand.Create(),
     ExplainCommand.Create(),
+    EvalCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),

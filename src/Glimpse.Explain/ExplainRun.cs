@@ -38,10 +38,10 @@ public static class ExplainRun
         cancellation.ThrowIfCancellationRequested();
 
         progress?.Invoke(ExplainStep.Explain, 0);
-        long baseline = ProcessMemory.ResetPeak();
+        ProcessMemory.ResetPeak();
         var subject = ExplanationSubject.From(runtime.Model, prompt, answer, features);
         var relevance = request.Explainer.Explain(subject, new InlineProgress(f => progress?.Invoke(ExplainStep.Explain, f)), cancellation);
-        long peak = Math.Max(0, ProcessMemory.Peak() - baseline);
+        long peak = ProcessMemory.Peak();
 
         var timings = new ExplanationTimings(generateSeconds, relevance.ForwardSeconds, relevance.GradientSeconds, total.Elapsed.TotalSeconds);
         var result = ExplanationBuilder.Build(runtime, prompt, answer, request.Explainer, relevance, timings, peak, request.PerTokenMaps);

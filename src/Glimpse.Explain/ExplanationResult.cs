@@ -31,7 +31,8 @@ public sealed record ExplanationResult
     public IReadOnlyList<TokenGridMap>? PerTokenMaps { get; init; }
 
     public required ExplanationTimings Timings { get; init; }
-    /// <summary>Peak resident memory of the explanation step, in bytes (0 where the platform does not report it).</summary>
+    /// <summary>Peak resident memory of the process during the explanation step, in bytes (0 where the platform does
+    /// not report it); an absolute figure, including the model and what the allocator kept from earlier work.</summary>
     public long PeakMemoryBytes { get; init; }
     /// <summary>Things a reader should know, e.g. "all token weights were zero; uniform weights used".</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

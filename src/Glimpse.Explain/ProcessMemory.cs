@@ -1,19 +1,23 @@
 namespace Glimpse.Explain;
 
-/// <summary>Peak resident memory of this process (Linux VmHWM, which /proc/self/clear_refs resets).</summary>
+/// <summary>
+/// Peak resident memory of this process (Linux VmHWM, which /proc/self/clear_refs resets). Reported as an absolute
+/// figure: memory the allocator kept from earlier work is part of it, and differences of two readings are not reliable
+/// (resident memory can fall and rise between them).
+/// </summary>
 public static class ProcessMemory
 {
-    /// <summary>Resets the peak to the current resident size; returns it (0 where /proc is absent).</summary>
-    public static long ResetPeak()
+    /// <summary>Resets the peak to the current resident size (no effect where /proc is absent).</summary>
+    public static void ResetPeak()
     {
         try
         {
             File.WriteAllText("/proc/self/clear_refs", "5");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        return Peak();
     }
 
+    /// <summary>The peak resident size since the last reset, in bytes (0 where /proc is absent).</summary>
     public static long Peak()
     {
         try

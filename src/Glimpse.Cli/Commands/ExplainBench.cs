@@ -54,7 +54,7 @@ internal static class ExplainBench
 
         var table = new Table().Border(TableBorder.Rounded);
         foreach (var c in new[] { "N", "T", "chunk", "batched exact", "per-token loop", "loop / batched", "fast", "exact / fast",
-                     "generate T", "explain / generate", "gradient GFLOP/s (share)", "peak MiB" })
+                     "generate T", "explain / generate", "gradient GFLOP/s (share)", "peak RSS MiB" })
             table.AddColumn(new TableColumn(c).RightAligned());
 
         var random = new Random(7);
@@ -84,9 +84,9 @@ internal static class ExplainBench
                 warm = true;
             }
 
-            long baseline = ProcessMemory.ResetPeak();
+            ProcessMemory.ResetPeak();
             var batched = Time(() => new GlimpseExplainer(options, SweepMode.Batched).Explain(subject), out var batchedResult);
-            long peak = ProcessMemory.Peak() - baseline;
+            long peak = ProcessMemory.Peak();
             TimeSpan? loop = t <= loopMax ? Time(() => new GlimpseExplainer(options, SweepMode.PerToken).Explain(subject), out _) : null;
             var fast = Time(() => new GlimpseExplainer(options with { Fast = true }).Explain(subject), out _);
             var generate = Time(() =>

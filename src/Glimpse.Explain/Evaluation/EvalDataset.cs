@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Evaluation;
 
@@ -29,8 +30,12 @@ public sealed record EvalItem
 
 /// <summary>
 /// The dataset folder format users bring and the synthetic generator exports: <c>data.jsonl</c>, one <see cref="EvalItem"/>
-/// per line, beside the images and reference PNGs it names. Reading checks every line and every named file, and reports
-/// the line number of anything wrong; nothing is silently skipped.
+/// per line (<c>{"id", "image", "question", "answer"?, "reference"?, "reference_kind"?, "tags"?}</c>), beside the images and
+/// reference PNGs it names. A reference needs its <c>reference_kind</c>: <c>mask</c> (white inside the evidence, black
+/// outside) or <c>map</c> (a graded attention map, e.g. VQA-HAT's human attention, brighter is more attended); see
+/// <see cref="ReferenceImage.Decode"/> for how pixels are read. Reading checks every line and every named file (it must
+/// exist inside the folder and be a readable image), and reports the line number of anything wrong; nothing is silently
+/// skipped.
 /// </summary>
 public static class EvalDataset
 {
@@ -62,12 +67,18 @@ public static class EvalDataset
             string Where(string what) => $"{index}, line {lineNumber} (id '{item.Id}'): {what}";
             if (string.IsNullOrWhiteSpace(item.Question)) throw new InvalidDataException(Where("the question is empty."));
             if (!ids.Add(item.Id)) throw new InvalidDataException(Where("the id repeats an earlier line."));
+            if (item.Reference is not null && item.ReferenceKind is null)
+                throw new InvalidDataException(Where("a reference needs its reference_kind: \"mask\" or \"map\"."));
             foreach (var (name, path) in new[] { ("image", item.Image), ("reference", item.Reference) })
             {
                 if (path is null) continue;
                 if (Path.IsPathRooted(path) || path.Split('/', '\\').Contains(".."))
                     throw new InvalidDataException(Where($"the {name} path '{path}' must be relative and inside the folder."));
-                if (!File.Exists(Path.Combine(folder, path))) throw new InvalidDataException(Where($"the {name} file '{path}' does not exist."));
+                string file = Path.Combine(folder, path);
+                if (!File.Exists(file)) throw new InvalidDataException(Where($"the {name} file '{path}' does not exist."));
+                // Only the header is read: a file that is not an image fails here, naming its line, not hours into a run.
+                using var stream = File.OpenRead(file);
+                if (RgbImage.Probe(stream) is null) throw new InvalidDataException(Where($"the {name} file '{path}' is not a readable image."));
             }
             items.Add(item);
         }

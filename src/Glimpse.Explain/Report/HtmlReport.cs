@@ -30,8 +30,8 @@ public static class HtmlReport
     public const int InitialOpacityPercent = 70;
 
     private const int OriginalJpegQuality = 92;
-    private static readonly string Style = ReadResource("HtmlReport.css");
-    private static readonly string Script = ReadResource("HtmlReport.js");
+    private static readonly string Style = EmbeddedText.PageStyle("Glimpse.Explain.Report.HtmlReport.css");
+    private static readonly string Script = EmbeddedText.Read("Glimpse.Explain.Report.HtmlReport.js");
     private static readonly JsonSerializerOptions DataOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private const string ResponseCaption = "Whole answer: the response-level map, each answer token's own map weighted by its visual weight β^V.";
     // Highlights: amber for the question's saliency, indigo for the answer's relevance; the alpha caps keep text legible.
@@ -207,7 +207,7 @@ public static class HtmlReport
             <dt>Model</dt><dd>{Encode(model.Name)} · {Encode(model.ModelType)} · {Encode(model.DType)} · {Encode(model.Device)}</dd>
             <dt>Map</dt><dd>{result.ImageMap.Height}×{result.ImageMap.Width} image tokens · {Encode(ColorBar.Caption(mode))} · {Colormap.Name}</dd>
             <dt>Timings</dt><dd>generate {Seconds(timings.GenerateSeconds)} · forward {Seconds(timings.ForwardSeconds)} · gradients {Seconds(timings.GradientSeconds)} · <strong>total {Seconds(timings.TotalSeconds)}</strong></dd>
-            <dt>Peak memory</dt><dd>{(result.PeakMemoryBytes > 0 ? Bytes(result.PeakMemoryBytes) : "<span class=\"none\">not reported</span>")}</dd>
+            <dt>Peak memory (process)</dt><dd>{(result.PeakMemoryBytes > 0 ? Bytes(result.PeakMemoryBytes) : "<span class=\"none\">not reported</span>")}</dd>
             </dl>
 
             """);
@@ -330,13 +330,5 @@ public static class HtmlReport
             throw new ArgumentException("an overlay must be a PNG", parameter);
         if (info.Width != original.Width || info.Height != original.Height)
             throw new ArgumentException($"an overlay is {info.Width}×{info.Height}, the image it lies over is {original.Width}×{original.Height}", parameter);
-    }
-
-    private static string ReadResource(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Glimpse.Explain.Report.{name}")
-            ?? throw new InvalidOperationException($"the report's {name} is missing from the assembly");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }

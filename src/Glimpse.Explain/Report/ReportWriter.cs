@@ -1,3 +1,4 @@
+using System.Text;
 using Glimpse.Explain.Rendering;
 using Glimpse.Model.Processing;
 
@@ -5,6 +6,9 @@ namespace Glimpse.Explain.Report;
 
 /// <summary>The paths of the files <see cref="ReportWriter.Write"/> wrote.</summary>
 public sealed record ReportFiles(string ResultJson, string HeatmapPng, string OverlayPng, string ReportHtml);
+
+/// <summary>The bytes of the files <see cref="ReportWriter.Render"/> made: result.json, heatmap.png, overlay.png, report.html.</summary>
+public sealed record ReportContent(byte[] ResultJson, byte[] HeatmapPng, byte[] OverlayPng, byte[] ReportHtml);
 
 /// <summary>
 /// Writes everything a person looks at for one explanation into a folder: result.json (the data,
@@ -26,10 +30,28 @@ public static class ReportWriter
     public static ReportFiles Write(string outDir, ExplanationResult result, RgbImage original, ImageGeometry geometry, int tokenCellSize, MapNormalization mode)
     {
         ArgumentException.ThrowIfNullOrEmpty(outDir);
+        // Everything is rendered before anything is written, so a bad input leaves no half-written folder.
+        var content = Render(result, original, geometry, tokenCellSize, mode);
+        Directory.CreateDirectory(outDir);
+        var files = new ReportFiles(
+            Path.Combine(outDir, "result.json"), Path.Combine(outDir, "heatmap.png"),
+            Path.Combine(outDir, "overlay.png"), Path.Combine(outDir, "report.html"));
+        File.WriteAllBytes(files.ResultJson, content.ResultJson);
+        File.WriteAllBytes(files.HeatmapPng, content.HeatmapPng);
+        File.WriteAllBytes(files.OverlayPng, content.OverlayPng);
+        File.WriteAllBytes(files.ReportHtml, content.ReportHtml);
+        return files;
+    }
+
+    /// <summary>
+    /// The four files' bytes without writing them anywhere, for writers that store them elsewhere (the pipeline puts
+    /// them in blob storage). Text files are UTF-8 without a byte-order mark.
+    /// </summary>
+    public static ReportContent Render(ExplanationResult result, RgbImage original, ImageGeometry geometry, int tokenCellSize, MapNormalization mode)
+    {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(geometry);
-        // Everything is rendered before anything is written, so a bad input leaves no half-written folder.
         string json = ResultJson.Serialize(result);
         byte[] heatmap = HeatmapRenderer.HeatmapPng(result.ImageMap, mode);
         byte[] overlay = HeatmapRenderer.OverlayPng(original, geometry, tokenCellSize, result.ImageMap, mode);
@@ -41,15 +63,6 @@ public static class ReportWriter
             .Select(map => HeatmapRenderer.ColorLayerPng(shownSize, geometry, tokenCellSize, map, mode))
             .ToList();
         string html = HtmlReport.Render(result, shown, responseLayer, tokenLayers, mode);
-
-        Directory.CreateDirectory(outDir);
-        var files = new ReportFiles(
-            Path.Combine(outDir, "result.json"), Path.Combine(outDir, "heatmap.png"),
-            Path.Combine(outDir, "overlay.png"), Path.Combine(outDir, "report.html"));
-        File.WriteAllText(files.ResultJson, json);
-        File.WriteAllBytes(files.HeatmapPng, heatmap);
-        File.WriteAllBytes(files.OverlayPng, overlay);
-        File.WriteAllText(files.ReportHtml, html);
-        return files;
+        return new ReportContent(Encoding.UTF8.GetBytes(json), heatmap, overlay, Encoding.UTF8.GetBytes(html));
     }
 }

@@ -33,15 +33,8 @@ public sealed class LlavaModel : VisionLanguageModel
     public int ImageTokenCount => _config.Vision.PatchesPerSide * _config.Vision.PatchesPerSide
                                   + (_config.VisionFeatureSelectStrategy == "full" ? 1 : 0);
 
-    /// <summary>The vision features before the projector: [K, C·layers].</summary>
+    /// <summary>The vision features before the projector: [B, K, C·layers] for pixels [B, C, H, W].</summary>
     public Tensor SelectedVisionFeatures(Tensor pixelValues)
-    {
-        using var scope = NewDisposeScope();
-        return BatchVisionFeatures(pixelValues)[0].MoveToOuterDisposeScope();
-    }
-
-    /// <summary>[B, K, C·layers] for pixels [B, C, H, W].</summary>
-    private Tensor BatchVisionFeatures(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
         int layers = _config.Vision.NumLayers;
@@ -61,29 +54,36 @@ public sealed class LlavaModel : VisionLanguageModel
     public override Tensor EncodeImage(ImageInput image)
     {
         using var scope = NewDisposeScope();
-        CheckPixels(image.PixelValues, singleImage: true);
-        var features = SelectedVisionFeatures(image.PixelValues.to(DType, Device));
-        return _projector.Forward(features).MoveToOuterDisposeScope();                       // [K, D]
+        return EncodeImages([image])[0].MoveToOuterDisposeScope();                             // [K, D]
     }
 
-    /// <summary>
-    /// Image features of a batch of images in one pass, [B, K, D]: row b is what <see cref="EncodeImage"/> gives for
-    /// image b. For training, which runs whole batches; generation and explanations use one image.
-    /// </summary>
-    /// <param name="pixelValues">[B, C, H, W]</param>
+    /// <summary>One pass of the vision tower and projector over all the images: [B, K, D].</summary>
+    public override Tensor EncodeImages(IReadOnlyList<ImageInput> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0) throw new ArgumentException("No images to encode.", nameof(images));
+        using var scope = NewDisposeScope();
+        foreach (var image in images) CheckPixels(image.PixelValues, batchSize: 1);
+        var batch = torch.cat(images.Select(i => i.PixelValues).ToArray(), 0);                // [B, C, H, W]
+        return EncodeImages(batch).MoveToOuterDisposeScope();                                 // [B, K, D]
+    }
+
+    /// <summary>The same for pixels already stacked, [B, C, H, W] → [B, K, D]; training feeds whole batches this way.</summary>
     public Tensor EncodeImages(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
-        CheckPixels(pixelValues, singleImage: false);
-        return _projector.Forward(BatchVisionFeatures(pixelValues.to(DType, Device))).MoveToOuterDisposeScope();
+        CheckPixels(pixelValues, batchSize: null);
+        var features = SelectedVisionFeatures(pixelValues.to(DType, Device));                // [B, K, C·layers]
+        return _projector.Forward(features).MoveToOuterDisposeScope();                       // [B, K, D]
     }
 
-    private void CheckPixels(Tensor pixels, bool singleImage)
+    /// <summary>Checked here, because a wrong size would otherwise fail inside libtorch's convolution, which aborts the process.</summary>
+    private void CheckPixels(Tensor pixels, int? batchSize)
     {
-        int size = _config.Vision.ImageSize;
-        if (pixels.dim() != 4 || (singleImage && pixels.shape[0] != 1) || pixels.shape[1] != _config.Vision.NumChannels || pixels.shape[2] != size || pixels.shape[3] != size)
+        int size = _config.Vision.ImageSize, channels = _config.Vision.NumChannels;
+        if (pixels.dim() != 4 || (batchSize is { } b && pixels.shape[0] != b) || pixels.shape[1] != channels || pixels.shape[2] != size || pixels.shape[3] != size)
             throw new ArgumentException(
-                $"LLaVA expects pixel_values [{(singleImage ? "1" : "B")}, {_config.Vision.NumChannels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
+                $"LLaVA expects pixel_values [{batchSize?.ToString() ?? "B"}, {channels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
     }
 
     public override (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image) =>

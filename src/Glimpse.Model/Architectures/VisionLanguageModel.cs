@@ -40,6 +40,18 @@ public abstract class VisionLanguageModel : CheckpointModule
     /// <summary>Image features, one row per image token: [K, D] in the decoder's dtype.</summary>
     public abstract Tensor EncodeImage(ImageInput image);
 
+    /// <summary>
+    /// Image features of several images processed alike (the same size, the same patch grid): [B, K, D]. This default
+    /// encodes them one at a time; a family whose vision tower takes a batch (LLaVA) overrides it.
+    /// </summary>
+    public virtual Tensor EncodeImages(IReadOnlyList<ImageInput> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0) throw new ArgumentException("No images to encode.", nameof(images));
+        using var scope = NewDisposeScope();
+        return torch.stack(images.Select(EncodeImage).ToArray()).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Position ids [axes, 1, N] for a full sequence, and the offset that positions after it follow
     /// (position of sequence index i ≥ N is i + delta on every axis).</summary>
     public abstract (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image);

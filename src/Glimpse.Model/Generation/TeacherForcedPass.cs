@@ -81,7 +81,10 @@ public sealed class TeacherForcedPass : IDisposable
     {
         EnsureGraph();
         _graphReleased = !retainGraph;
-        return torch.autograd.grad(outputs, _recorder.Probabilities.ToList(), gradOutputs, retain_graph: retainGraph);
+        using var scope = NewDisposeScope();
+        var grads = torch.autograd.grad(outputs, _recorder.Probabilities.ToList(), gradOutputs, retain_graph: retainGraph);
+        foreach (var g in grads) g.MoveToOuterDisposeScope();
+        return grads;
     }
 
     /// <summary>
@@ -97,9 +100,12 @@ public sealed class TeacherForcedPass : IDisposable
         _graphReleased = !retainGraph;
         _recorder.GradientSink = sink;
         _recorder.SinkFailure = null;
+        // The CPU autograd engine calls the taps on this thread; the gradient wrappers TorchSharp makes for them land in
+        // this scope and are released here, instead of holding each layer's gradient until the finalizer runs.
+        using var scope = NewDisposeScope();
         try
         {
-            foreach (var g in torch.autograd.grad(outputs, [Embeddings], retain_graph: retainGraph)) g.Dispose();
+            torch.autograd.grad(outputs, [Embeddings], retain_graph: retainGraph);
         }
         finally
         {

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Glimpse.Model;
+using Glimpse.Model.Generation;
+using Glimpse.Model.Processing;
+using TorchSharp;
+
+namespace Glimpse.Explain.Evaluation;
+
+/// <summary>What an evaluation runs.</summary>
+public sealed record EvalOptions
+{
+    /// <summary>Method names (<see cref="Explainers.Methods"/>); the first is the one the others are compared with.</summary>
+    public required IReadOnlyList<string> Methods { get; init; }
+    /// <summary>GLIMPSE's options (also the baselines' chunking).</summary>
+    public GlimpseOptions Glimpse { get; init; } = new();
+    public int MaxNewTokens { get; init; } = 32;
+    public ComparisonGrid Grid { get; init; } = ComparisonGrid.Default;
+    /// <summary>How the deletion and insertion curves are taken; null skips them.</summary>
+    public FaithfulnessOptions? Faithfulness { get; init; } = new();
+    /// <summary>Items shown in eval.html's grid of example overlays (the first ones).</summary>
+    public int Examples { get; init; } = 4;
+    /// <summary>Seeds the random controls, ties and bootstrap intervals; per item it is combined with the item's index.</summary>
+    public int Seed { get; init; }
+
+    public void Validate()
+    {
+        if (Methods.Count == 0) throw new ArgumentException("Name at least one method.");
+        foreach (string method in Methods)
+            if (!Explainers.Methods.Contains(method))
+                throw new ArgumentException($"Unknown method '{method}'. Known: {string.Join(", ", Explainers.Methods)}.");
+        if (Methods.Distinct().Count() != Methods.Count) throw new ArgumentException("A method is named twice.");
+        if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "must be at least 1");
+        if (Examples < 0) throw new ArgumentOutOfRangeException(nameof(Examples), Examples, "must be at least 0");
+        if (Grid.Height < 1 || Grid.Width < 1) throw new ArgumentOutOfRangeException(nameof(Grid), Grid, "the comparison grid needs cells");
+        Glimpse.Validate();
+        Faithfulness?.Validate();
+    }
+}
+
+/// <summary>Where a run is: item <see cref="Item"/> of <see cref="Items"/>, method <see cref="Method"/>; <see cref="Done"/> of <see cref="Total"/> item × method pairs finished.</summary>
+public sealed record EvalProgress(int Item, int Items, string ItemId, string Method, int Done, int Total);
+
+/// <summary>One item as eval.html shows it: small pictures of the image, the reference and each method's overlay (JPEG).</summary>
+public sealed record EvalExample(string ItemId, string Question, string Answer, string? ExpectedAnswer, byte[] ImageJpeg, byte[]? ReferenceJpeg,
+    IReadOnlyDictionary<string, byte[]> OverlayJpegs);
+
+/// <summary>Everything an evaluation found.</summary>
+public sealed record EvalRun
+{
+    public required ModelSummary Model { get; init; }
+    public required string Data { get; init; }
+    public required EvalOptions Options { get; init; }
+    public required int Items { get; init; }
+    /// <summary>One per item × method, items in order, methods in <see cref="EvalOptions.Methods"/> order within an item.</summary>
+    public required IReadOnlyList<EvalRecord> Records { get; init; }
+    public required IReadOnlyList<EvalExample> Examples { get; init; }
+    public required double Seconds { get; init; }
+}
+
+/// <summary>
+/// <c>glimpse eval</c>'s job: for every item, answer once (greedy), explain the answer with every method, compare each
+/// map with the item's reference on the comparison grid, and measure its faithfulness by deletion and insertion
+/// against a random ordering.
+/// </summary>
+public static class EvalRunner
+{
+    public static EvalRun Run(VisionLanguageRuntime runtime, IEvalItemSource source, EvalOptions options, IProgress<EvalProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var explainers = options.Methods.Select(m => Explainers.Create(m, options.Glimpse)).ToList();
+        var records = new List<EvalRecord>();
+        var examples = new List<EvalExample>();
+        int items = source.Items.Count, total = items * explainers.Count;
+        for (int index = 0; index < items; index++)
+        {
+            var item = source.Items[index];
+            try
+            {
+                var (itemRecords, example) = EvaluateItem(runtime, source, item, index, explainers, options,
+                    (method, done) => progress?.Report(new EvalProgress(index, items, item.Id, method, index * explainers.Count + done, total)), cancellation);
+                records.AddRange(itemRecords);
+                if (example is not null) examples.Add(example);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or ImageDecodeException or FileNotFoundException)
+            {
+                throw new InvalidDataException($"Item '{item.Id}' of {source.Description}: {e.Message}", e);
+            }
+        }
+        var model = runtime.Model;
+        return new EvalRun
+        {
+            Model = new ModelSummary(Path.GetFileName(Path.TrimEndingDirectorySeparator(runtime.Directory)), model.Config.ModelType,
+                model.DType.ToString().ToLowerInvariant(), model.Device.type.ToString().ToLowerInvariant()),
+            Data = source.Description,
+            Options = options,
+            Items = items,
+            Records = records,
+            Examples = examples,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    private static (List<EvalRecord>, EvalExample?) EvaluateItem(VisionLanguageRuntime runtime, IEvalItemSource source, EvalItem item, int index,
+        List<IExplainer> explainers, EvalOptions options, Action<string, int> progress, CancellationToken cancellation)
+    {
+        progress(explainers[0].Method, 0);
+        var image = source.LoadImage(item);
+        var reference = source.LoadReference(item);
+        using var prompt = runtime.Prepare(image, item.Question);
+        using var features = EncodeImage(runtime, prompt);
+        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = options.MaxNewTokens, ImageFeatures = features });
+        var subject = ExplanationSubject.From(runtime.Model, prompt, answer, features);
+        var geometry = prompt.Image.Geometry;
+        double[]? referenceCells = reference is null ? null : options.Grid.FromReference(reference);
+        bool? correct = item.Answer is null ? null : AnswerMatching.Matches(answer.Text, item.Answer);
+
+        var faithfulnessClock = Stopwatch.StartNew();
+        using var faithfulness = options.Faithfulness is { } f
+            ? new Faithfulness(runtime.Model, prompt, answer, f with { Seed = unchecked(options.Seed * 1_000_003 + index) })
+            : null;
+        var randomControl = faithfulness?.RandomControl();
+        double controlSeconds = faithfulnessClock.Elapsed.TotalSeconds;
+
+        bool showExample = index < options.Examples;
+        var overlays = new Dictionary<string, byte[]>();
+        var records = new List<EvalRecord>();
+        for (int m = 0; m < explainers.Count; m++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var explainer = explainers[m];
+            progress(explainer.Method, m);
+            var explainClock = Stopwatch.StartNew();
+            var relevance = explainer.Explain(subject, null, cancellation);
+            double explainSeconds = explainClock.Elapsed.TotalSeconds;
+            var map = new TokenGridMap(prompt.Image.TokenGridHeight, prompt.Image.TokenGridWidth, relevance.ImageMap);
+
+            faithfulnessClock.Restart();
+            var curves = faithfulness?.Measure(relevance.ImageMap);
+            double faithfulnessSeconds = faithfulnessClock.Elapsed.TotalSeconds + (m == 0 ? controlSeconds : 0);
+
+            records.Add(new EvalRecord
+            {
+                ItemId = item.Id,
+                Method = explainer.Method,
+                Question = item.Question,
+                ExpectedAnswer = item.Answer,
+                Answer = answer.Text,
+                Correct = correct,
+                AnswerTokens = answer.Generation.NewTokens.Length,
+                ReferenceKind = reference?.Kind,
+                Tags = item.Tags ?? new Dictionary<string, string>(),
+                Alignment = reference is { } r && referenceCells is { } cells
+                    ? AlignmentScores.Compute(options.Grid.FromTokenMap(map, geometry, prompt.Image.TokenCellSize), cells, r.Kind)
+                    : null,
+                Faithfulness = curves,
+                RandomControl = randomControl,
+                ExplainSeconds = explainSeconds,
+                FaithfulnessSeconds = faithfulnessSeconds,
+            });
+            if (showExample) overlays[explainer.Method] = ExampleThumbnails.Overlay(image, geometry, prompt.Image.TokenCellSize, map);
+        }
+        progress(explainers[^1].Method, explainers.Count);
+        var example = showExample
+            ? new EvalExample(item.Id, item.Question, answer.Text, item.Answer, ExampleThumbnails.Image(image),
+                reference is null ? null : ExampleThumbnails.Reference(image, reference), overlays)
+            : null;
+        return (records, example);
+    }
+
+    private static torch.Tensor EncodeImage(VisionLanguageRuntime runtime, PreparedPrompt prompt)
+    {
+        using var noGrad = torch.no_grad();
+        return runtime.Model.EncodeImage(prompt.ModelInput);
+    }
+}

@@ -1,0 +1,198 @@
+using Glimpse.Model;
+using Glimpse.Model.Architectures;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Glimpse.Explain.Evaluation;
+
+/// <summary>How the deletion and insertion curves are taken.</summary>
+public sealed record FaithfulnessOptions
+{
+    /// <summary>Points after the start: at step j the top k_j = round(j · K / Steps) of the K token cells are changed.</summary>
+    public int Steps { get; init; } = 10;
+    /// <summary>Perturbed images per forward.</summary>
+    public int BatchSize { get; init; } = 8;
+    /// <summary>The insertion start's Gaussian blur, σ in token cells (one cell: the detail inside a token is gone, the layout stays).</summary>
+    public double BlurSigmaCells { get; init; } = 1.0;
+    /// <summary>Seeds the random control ordering and the tie-breaking among equal map values.</summary>
+    public int Seed { get; init; }
+
+    public void Validate()
+    {
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "need at least one step");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "need at least one image per batch");
+        if (!(BlurSigmaCells > 0) || double.IsInfinity(BlurSigmaCells))
+            throw new ArgumentOutOfRangeException(nameof(BlurSigmaCells), BlurSigmaCells, "the blur needs a positive, finite σ");
+    }
+}
+
+/// <summary>A perturbation curve: the answer's score after changing the top fraction of token cells.</summary>
+/// <param name="Fractions">k_j / K for each step, from 0 to 1</param>
+/// <param name="Scores">exp(mean_t log p(y_t | image_j, y_&lt;t)) at each step</param>
+public sealed record PerturbationCurve(double[] Fractions, double[] Scores)
+{
+    /// <summary>The area under the curve over the fraction axis, by the trapezoid rule.</summary>
+    public double Area
+    {
+        get
+        {
+            double area = 0;
+            for (int j = 1; j < Fractions.Length; j++) area += (Fractions[j] - Fractions[j - 1]) * (Scores[j] + Scores[j - 1]) / 2;
+            return area;
+        }
+    }
+}
+
+/// <summary>Deletion (lower area is better) and insertion (higher is better) for one ordering of the token cells.</summary>
+public sealed record FaithfulnessCurves(PerturbationCurve Deletion, PerturbationCurve Insertion);
+
+/// <summary>
+/// Faithfulness of explanations of one answer, by perturbing the model input along an ordering of its image-token
+/// cells and watching the fixed answer's likelihood (<see cref="AnswerLikelihood"/>):
+/// <list type="bullet">
+/// <item><b>Deletion</b>: the top k cells' pixels are replaced by the substrate, 0 in the processor's normalised space,
+/// which is the processor's mean colour (for CLIP statistics a neutral grey, and the colour LLaVA pads with). A faithful
+/// map makes the score fall fast: lower area is better.</item>
+/// <item><b>Insertion</b>: from the input blurred (Gaussian, σ = <see cref="FaithfulnessOptions.BlurSigmaCells"/> token
+/// cells, edges replicated), the top k cells are restored. A faithful map makes the score rise fast: higher area is better.</item>
+/// </list>
+/// Cells are ranked by the map from high to low, ties in random (seeded) order; k runs over the schedule
+/// round(j · K / Steps), j = 0 … Steps, so every curve has Steps + 1 points from 0 to all K cells. Deletion starts at
+/// the unperturbed score and ends at the all-substrate image; insertion starts at the blurred image and ends
+/// unperturbed. The perturbations change token cells only. The random control is the same measurement along a seeded
+/// random ordering. Every perturbed image is scored once per item: curves that share an image (the ends, and the same
+/// top-k set under different maps) share its score, and images are scored in batches.
+/// </summary>
+public sealed class Faithfulness : IDisposable
+{
+    private readonly AnswerLikelihood _likelihood;
+    private readonly ModelInputPlanes _layout;
+    private readonly FaithfulnessOptions _options;
+    private readonly Tensor _original, _blurred;            // [3, H, W]
+    private readonly int _gridHeight, _gridWidth, _cellSize;
+    private readonly int[] _tieBreak, _randomOrder;
+    private readonly Dictionary<string, double> _scores = [];
+
+    public Faithfulness(VisionLanguageModel model, PreparedPrompt prompt, Answer answer, FaithfulnessOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(answer);
+        _options = options ?? new FaithfulnessOptions();
+        _options.Validate();
+        _likelihood = new AnswerLikelihood(model, answer.FullIds, answer.QueryPositions.Select(p => (long)p).ToArray(), answer.Generation.NewTokens);
+        _layout = new ModelInputPlanes(prompt.Image);
+        (_gridHeight, _gridWidth, _cellSize) = (prompt.Image.TokenGridHeight, prompt.Image.TokenGridWidth, prompt.Image.TokenCellSize);
+        var random = new Random(_options.Seed);
+        _tieBreak = Permutation(CellCount, random);
+        _randomOrder = Permutation(CellCount, random);
+        using var scope = NewDisposeScope();
+        _original = _layout.Planes().DetachFromDisposeScope();
+        var grid = CellMask([Enumerable.Repeat(true, CellCount).ToArray()])[0];
+        _blurred = (_original * (1 - grid) + Blur(_original, _options.BlurSigmaCells * _cellSize) * grid).DetachFromDisposeScope();
+    }
+
+    /// <summary>K, the number of image-token cells.</summary>
+    public int CellCount => _gridHeight * _gridWidth;
+
+    /// <summary>k_j for j = 0 … Steps.</summary>
+    public int[] Schedule => Enumerable.Range(0, _options.Steps + 1)
+        .Select(j => (int)Math.Round((double)j * CellCount / _options.Steps, MidpointRounding.AwayFromZero)).ToArray();
+
+    /// <summary>The curves along the ordering of a map over the image tokens (row-major over the token grid).</summary>
+    public FaithfulnessCurves Measure(double[] tokenMap)
+    {
+        ArgumentNullException.ThrowIfNull(tokenMap);
+        if (tokenMap.Length != CellCount) throw new ArgumentException($"the map has {tokenMap.Length} values for {CellCount} token cells", nameof(tokenMap));
+        if (tokenMap.Any(v => !double.IsFinite(v))) throw new ArgumentException("the map holds a non-finite value", nameof(tokenMap));
+        int[] order = Enumerable.Range(0, CellCount).OrderByDescending(i => tokenMap[i]).ThenBy(i => _tieBreak[i]).ToArray();
+        return Measure(order);
+    }
+
+    /// <summary>The random control: the curves along a seeded random ordering.</summary>
+    public FaithfulnessCurves RandomControl() => Measure(_randomOrder);
+
+    /// <summary>The curves along an explicit ordering of the cells (a permutation of 0 … K−1, most relevant first).</summary>
+    public FaithfulnessCurves Measure(int[] order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        if (order.Length != CellCount || order.Distinct().Count() != CellCount || order.Any(i => i < 0 || i >= CellCount))
+            throw new ArgumentException($"an ordering must be a permutation of the {CellCount} token cells", nameof(order));
+        int[] schedule = Schedule;
+        var sets = schedule.Select(k =>
+        {
+            var cells = new bool[CellCount];
+            foreach (int i in order.Take(k)) cells[i] = true;
+            return cells;
+        }).ToArray();
+        var requests = sets.Select(s => (Kind: PerturbationKind.Deletion, Cells: s))
+            .Concat(sets.Select(s => (Kind: PerturbationKind.Insertion, Cells: s))).ToList();
+        Resolve(requests);
+        double[] fractions = schedule.Select(k => (double)k / CellCount).ToArray();
+        return new FaithfulnessCurves(
+            new PerturbationCurve(fractions, sets.Select(s => _scores[Key(PerturbationKind.Deletion, s)]).ToArray()),
+            new PerturbationCurve(fractions, sets.Select(s => _scores[Key(PerturbationKind.Insertion, s)]).ToArray()));
+    }
+
+    private enum PerturbationKind { Deletion, Insertion }
+
+    /// <summary>Scores every requested image not scored yet, in batches.</summary>
+    private void Resolve(IEnumerable<(PerturbationKind Kind, bool[] Cells)> requests)
+    {
+        var missing = requests.DistinctBy(r => Key(r.Kind, r.Cells)).Where(r => !_scores.ContainsKey(Key(r.Kind, r.Cells))).ToList();
+        foreach (var batch in missing.Chunk(_options.BatchSize))
+        {
+            using var scope = NewDisposeScope();
+            var mask = CellMask(batch.Select(r => r.Cells).ToArray());                          // [B, 1, H, W]
+            var deletion = torch.tensor(batch.Select(r => r.Kind == PerturbationKind.Deletion ? 1f : 0f).ToArray()).view(-1, 1, 1, 1);
+            // Deletion: the original with the chosen cells at the substrate (0). Insertion: the blurred input with them restored.
+            var kept = _original * (1 - mask);
+            var images = deletion * kept + (1 - deletion) * (_blurred * (1 - mask) + _original * mask);
+            var inputs = Enumerable.Range(0, batch.Length).Select(b => _layout.Pack(images[b])).ToList();
+            double[] scores = _likelihood.Score(inputs);
+            for (int b = 0; b < batch.Length; b++) _scores[Key(batch[b].Kind, batch[b].Cells)] = scores[b];
+        }
+    }
+
+    /// <summary>[B, 1, H, W]: 1 on the pixels of the chosen token cells, 0 elsewhere.</summary>
+    private Tensor CellMask(bool[][] cells)
+    {
+        using var scope = NewDisposeScope();
+        var flags = torch.tensor(cells.SelectMany(c => c.Select(on => on ? 1f : 0f)).ToArray(), [cells.Length, _gridHeight, _gridWidth]);
+        var pixels = flags.repeat_interleave(_cellSize, 1).repeat_interleave(_cellSize, 2);      // [B, gh·s, gw·s]
+        var mask = torch.nn.functional.pad(pixels, [0, _layout.Width - _gridWidth * _cellSize, 0, _layout.Height - _gridHeight * _cellSize]);
+        return mask.unsqueeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A separable Gaussian blur of planes [3, H, W], truncated at 3σ, edges replicated.</summary>
+    private static Tensor Blur(Tensor planes, double sigma)
+    {
+        using var scope = NewDisposeScope();
+        int radius = (int)Math.Ceiling(3 * sigma);
+        var taps = Enumerable.Range(-radius, 2 * radius + 1).Select(x => Math.Exp(-x * x / (2 * sigma * sigma))).ToArray();
+        double total = taps.Sum();
+        var kernel = torch.tensor(taps.Select(t => (float)(t / total)).ToArray());
+        var x = torch.nn.functional.pad(planes.unsqueeze(0), [radius, radius, radius, radius], PaddingModes.Replicate);
+        x = torch.nn.functional.conv2d(x, kernel.view(1, 1, 1, -1).expand(3, 1, 1, -1).contiguous(), groups: 3);
+        x = torch.nn.functional.conv2d(x, kernel.view(1, 1, -1, 1).expand(3, 1, -1, 1).contiguous(), groups: 3);
+        return x[0].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Names the image a perturbation makes; the unperturbed input (nothing deleted, everything restored) has one name.</summary>
+    private static string Key(PerturbationKind kind, bool[] cells) =>
+        (kind == PerturbationKind.Deletion && !cells.Contains(true)) || (kind == PerturbationKind.Insertion && !cells.Contains(false))
+            ? "original"
+            : (kind == PerturbationKind.Deletion ? "d" : "i") + new string(cells.Select(c => c ? '1' : '0').ToArray());
+
+    private static int[] Permutation(int count, Random random)
+    {
+        int[] order = Enumerable.Range(0, count).ToArray();
+        random.Shuffle(order);
+        return order;
+    }
+
+    public void Dispose()
+    {
+        _original.Dispose();
+        _blurred.Dispose();
+    }
+}

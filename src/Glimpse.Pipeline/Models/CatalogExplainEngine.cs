@@ -1,0 +1,35 @@
+using Glimpse.Explain;
+
+namespace Glimpse.Pipeline.Models;
+
+/// <summary>
+/// <see cref="ExplainRun.Execute"/> on the catalog's warm models, one job at a time: a worker owns one device, and two
+/// jobs on it would only slow each other and double the memory. The run happens on a pool thread; a cancelled caller
+/// gets control back at once, while the device stays reserved until the run notices the cancellation and stops.
+/// </summary>
+public sealed class CatalogExplainEngine(IModelCatalog catalog) : IExplainEngine, IDisposable
+{
+    private readonly SemaphoreSlim _device = new(1, 1);
+
+    public async Task<ExplainOutcome> ExplainAsync(string modelId, ExplainRequest request, CancellationToken cancellationToken)
+    {
+        await _device.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task<ExplainOutcome> run;
+        try
+        {
+            var runtime = await catalog.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
+            run = Task.Run(() => ExplainRun.Execute(runtime, request, cancellation: cancellationToken), CancellationToken.None);
+        }
+        catch
+        {
+            _device.Release();
+            throw;
+        }
+        // Observing the exception here keeps a run abandoned by its caller from surfacing as an unobserved task exception.
+        _ = run.ContinueWith(finished => { _ = finished.Exception; _device.Release(); }, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return await run.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _device.Dispose();
+}

@@ -1,0 +1,26 @@
+using System.Diagnostics;
+
+namespace Glimpse.Pipeline.Telemetry;
+
+/// <summary>
+/// The pipeline's OpenTelemetry traces: one <see cref="ActivitySource"/> that hosts subscribe to by name
+/// (<c>AddSource("Glimpse.Pipeline")</c>). Ingest, the send, the worker's run and the completion publish are spans of
+/// one trace per job, linked across the bus by the W3C trace context in message properties (<see cref="TraceContext"/>).
+/// </summary>
+public static class PipelineTelemetry
+{
+    public const string SourceName = "Glimpse.Pipeline";
+
+    public static ActivitySource Source { get; } = new(SourceName);
+
+    /// <summary>Span attribute names, following OpenTelemetry's messaging conventions where one exists.</summary>
+    public static class Tags
+    {
+        public const string JobId = "glimpse.job.id";
+        public const string Model = "glimpse.model";
+        public const string Method = "glimpse.method";
+        public const string Outcome = "glimpse.outcome";
+        public const string MessageId = "messaging.message.id";
+        public const string DeliveryCount = "messaging.delivery_count";
+    }
+}
