@@ -57,22 +57,27 @@ internal static class TrainDemoCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
+                var vision = ctx.AddTask("vision warm-up", maxValue: Math.Max(1, options.VisionWarmupSteps));
                 var train = ctx.AddTask("train", maxValue: options.MaxSteps);
                 var test = ctx.AddTask("test", maxValue: Math.Max(1, options.TestItems));
-                int lastLogged = 0;
                 report = DemoTrainer.Train(options, p =>
                 {
                     string validation = p.Validation is null ? "–" : $"{100 * p.Validation.Accuracy:F1} %";
-                    if (p.Phase == "train")
+                    if (p.Phase == "vision")
                     {
+                        vision.Value = p.Step;
+                        vision.Description = $"vision warm-up: probe shape {100 * p.TrainAccuracy:F1} % colour {100 * p.ColorAccuracy:F1} %";
+                        if (Console.IsOutputRedirected && (p.Step % 50 == 0 || p.Step == p.TotalSteps))
+                            Console.WriteLine($"vision {p.Step} {p.Elapsed.TotalMinutes:F1} min loss {p.Loss:F4} shape {100 * p.TrainAccuracy:F1} % colour {100 * p.ColorAccuracy:F1} %");
+                    }
+                    else if (p.Phase == "train")
+                    {
+                        vision.Value = vision.MaxValue;
                         train.Value = p.Step;
                         train.Description = $"train loss {p.Loss:F3} exact {100 * p.TrainAccuracy:F1} % val {validation}";
                         // Redirected output (a log) gets a line every few hundred steps instead of a live bar.
-                        if (Console.IsOutputRedirected && (p.Step - lastLogged >= 100 || p.Validation is not null && p.Step % options.ValidationEvery == 0))
-                        {
-                            lastLogged = p.Step;
+                        if (Console.IsOutputRedirected && (p.Step % 100 == 0 || p.Step % options.ValidationEvery == 0))
                             Console.WriteLine($"step {p.Step} {p.Elapsed.TotalMinutes:F1} min loss {p.Loss:F4} exact {100 * p.TrainAccuracy:F1} % val {p.Validation}");
-                        }
                     }
                     else
                     {

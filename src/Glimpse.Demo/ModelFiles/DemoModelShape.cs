@@ -10,8 +10,8 @@ namespace Glimpse.Demo.ModelFiles;
 /// </summary>
 public sealed record DemoModelShape
 {
-    public int ImageSize { get; init; } = 96;
-    public int PatchSize { get; init; } = 16;
+    public int ImageSize { get; init; } = 128;
+    public int PatchSize { get; init; } = 32;
     public int VisionHidden { get; init; } = 128;
     public int VisionLayers { get; init; } = 3;
     public int VisionHeads { get; init; } = 4;

@@ -102,6 +102,18 @@ public sealed class SceneGenerator
     }
 
     /// <summary>
+    /// A scene of <paramref name="objects"/> objects with distinct colour-and-shape pairs and no question, up to one in
+    /// every cell: the vision warm-up of training reads shapes and colours off these, many objects to an image.
+    /// </summary>
+    public Scene Crowded(int seed, int objects)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(objects, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(objects, Math.Min(Options.Columns * Options.Rows, AllPairs.Length));
+        var rng = new Random(seed);
+        return Compose(rng, Fill(rng, [], objects, _ => true));
+    }
+
+    /// <summary>
     /// More questions about the item's scene, of kinds drawn by <paramref name="pickKind"/> (uniformly when null; a kind
     /// the scene cannot support is drawn again): training asks several per image, so the image is encoded once for
     /// several answers.

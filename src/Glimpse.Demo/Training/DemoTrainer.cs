@@ -49,7 +49,10 @@ public static class DemoTrainer
         {
             DemoCheckpoint.Initialize(model);
             parameterCount = model.parameters().Sum(p => p.numel());
-            (steps, stopReason, runningLoss, validationReport) = Optimize(model, options, encoder, generator, validation, clock, progress, cancellation);
+            // The probe reads the model's word embeddings but registers only its own parameters.
+            using var probe = new PatchProbe(model.LanguageModel.EmbeddingWeight, word => DemoVocabulary.IdOf(word));
+            VisionWarmup.Run(model, probe, encoder, generator, options, clock, progress, cancellation);
+            (steps, stopReason, runningLoss, validationReport) = Optimize(model, probe, options, encoder, generator, validation, clock, progress, cancellation);
             trainingTime = clock.Elapsed;
             DemoCheckpoint.SaveWeights(model, dir);
         }
@@ -83,11 +86,9 @@ public static class DemoTrainer
     }
 
     private static (int Steps, string StopReason, double Loss, AccuracyReport Validation) Optimize(
-        LlavaModel model, DemoTrainingOptions options, ExampleEncoder encoder, SceneGenerator generator,
+        LlavaModel model, PatchProbe probe, DemoTrainingOptions options, ExampleEncoder encoder, SceneGenerator generator,
         IReadOnlyList<EncodedExample> validation, Stopwatch clock, Action<TrainingProgress>? progress, CancellationToken cancellation)
     {
-        // The probe reads the model's word embeddings but registers only its own parameters.
-        using var probe = new PatchProbe(model.LanguageModel.EmbeddingWeight, word => DemoVocabulary.IdOf(word));
         var parameters = model.parameters().Concat(probe.parameters()).ToList();
         foreach (var p in parameters) p.requires_grad = true;
         using var optimizer = torch.optim.AdamW(parameters, options.PeakLearningRate, weight_decay: options.WeightDecay);

@@ -11,7 +11,7 @@ public sealed record DemoTrainingOptions
     /// <summary>Seeds the initial weights and the stream of training items.</summary>
     public int Seed { get; init; } = 1;
     /// <summary>Length of the learning-rate schedule; training stops earlier when validation reaches the target.</summary>
-    public int MaxSteps { get; init; } = 6000;
+    public int MaxSteps { get; init; } = 10000;
     /// <summary>Wall-clock limit; training stops there even if the schedule has steps left.</summary>
     public double MaxMinutes { get; init; } = 30;
     /// <summary>Images per step.</summary>
@@ -24,6 +24,10 @@ public sealed record DemoTrainingOptions
     public double GradientClip { get; init; } = 1.0;
     /// <summary>Weight of the auxiliary per-patch shape and colour loss (<see cref="PatchProbe"/>); 0 turns it off.</summary>
     public double PatchLossWeight { get; init; } = 1.0;
+    /// <summary>Steps of the vision warm-up (<see cref="VisionWarmup"/>) before the first question; 0 skips it.</summary>
+    public int VisionWarmupSteps { get; init; } = 300;
+    /// <summary>Crowded scenes per warm-up step.</summary>
+    public int VisionWarmupBatchSize { get; init; } = 32;
     /// <summary>Validation items (the first of the validation split), checked every <see cref="ValidationEvery"/> steps.</summary>
     public int ValidationItems { get; init; } = 500;
     public int ValidationEvery { get; init; } = 250;
@@ -35,12 +39,13 @@ public sealed record DemoTrainingOptions
     public int Threads { get; init; } = 2;
     public DemoModelShape Shape { get; init; } = new();
     /// <summary>
-    /// How often each question kind is drawn for training (relative weights). Shape questions (find the object by its
-    /// colour, name its shape) are learnt first; the others need the object found by its shape.
+    /// How often each question kind is drawn for training (relative weights). Naming a shape found by its colour and
+    /// counting are learnt first; relations (the one object on a side of another) and existence (a colour and a shape
+    /// together) last, so they get more of the steps.
     /// </summary>
     public IReadOnlyDictionary<QuestionKind, double> KindWeights { get; init; } = new Dictionary<QuestionKind, double>
     {
-        [QuestionKind.Color] = 1.5, [QuestionKind.Shape] = 0.5, [QuestionKind.Relation] = 1.0, [QuestionKind.Count] = 1.0, [QuestionKind.Exist] = 1.0,
+        [QuestionKind.Color] = 1.0, [QuestionKind.Shape] = 0.4, [QuestionKind.Relation] = 3.0, [QuestionKind.Count] = 0.7, [QuestionKind.Exist] = 1.2,
     };
 
     public SceneOptions Scenes => new() { Width = Shape.ImageSize, Height = Shape.ImageSize, CellSize = Shape.PatchSize };
@@ -50,6 +55,8 @@ public sealed record DemoTrainingOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(OutputDirectory);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(VisionWarmupSteps);
+        ArgumentOutOfRangeException.ThrowIfLessThan(VisionWarmupBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(QuestionsPerImage, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(ValidationItems);
@@ -60,9 +67,13 @@ public sealed record DemoTrainingOptions
 }
 
 /// <summary>
-/// Where a run is: phase "train" after each step (<see cref="StepLoss"/> is that batch's loss; <see cref="Loss"/> and
-/// <see cref="TrainAccuracy"/> are running averages; <see cref="Validation"/> is the latest check), or phase "test"
-/// after each test item answered.
+/// Where a run is: phase "vision" after each warm-up step (<see cref="TrainAccuracy"/> is the probe's running shape
+/// accuracy on object patches, <see cref="ColorAccuracy"/> its colour accuracy); phase "train" after each step
+/// (<see cref="StepLoss"/> is that batch's loss; <see cref="Loss"/> and <see cref="TrainAccuracy"/> are running averages;
+/// <see cref="Validation"/> is the latest check); or phase "test" after each test item answered.
 /// </summary>
 public sealed record TrainingProgress(string Phase, int Step, int TotalSteps, double StepLoss, double Loss, double TrainAccuracy,
-    AccuracyReport? Validation, TimeSpan Elapsed);
+    AccuracyReport? Validation, TimeSpan Elapsed)
+{
+    public double? ColorAccuracy { get; init; }
+}

@@ -26,10 +26,17 @@ public sealed class ExampleEncoder(TextTokenizer tokenizer, IImageProcessor proc
     private readonly ConcurrentDictionary<string, long[]> _turns = new();
     private readonly ConcurrentDictionary<string, long[]> _answers = new();
 
+    /// <summary>A scene's processed pixels [3, H, W] and its per-patch targets, without text: the vision warm-up's input.</summary>
+    public (float[] Pixels, long[] PatchShapes, long[] PatchColors) EncodeScene(Scene scene)
+    {
+        using var processed = processor.Process(SceneRenderer.Render(scene));
+        var (shapes, colors) = PatchLabels.Of(scene, patchSize);
+        return (processed.PixelValues.data<float>().ToArray(), shapes, colors);
+    }
+
     public EncodedExample Encode(GroundedItem item, IReadOnlyList<SceneQuestion>? followUps = null)
     {
-        using var processed = processor.Process(SceneRenderer.Render(item.Scene));
-        var pixels = processed.PixelValues.data<float>().ToArray();
+        var (pixels, shapes, colors) = EncodeScene(item.Scene);
         var ids = new List<long>();
         var labels = new List<long>();
         void Context(long[] tokens)
@@ -54,7 +61,6 @@ public sealed class ExampleEncoder(TextTokenizer tokenizer, IImageProcessor proc
             Context(_turns.GetOrAdd(followUp.Question, q => tokenizer.Encode($"USER: {q} ASSISTANT:", addSpecialTokens: false)));
             Answer(followUp.Answer);
         }
-        var (shapes, colors) = PatchLabels.Of(item.Scene, patchSize);
         return new EncodedExample(item, pixels, [.. ids], [.. labels], shapes, colors);
     }
 }
