@@ -11,7 +11,7 @@ internal static class CommonOptions
 {
     public static Option<string?> Model() => new("--model", "-m")
     {
-        Description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json, preprocessor_config.json).",
+        Description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json, preprocessor_config.json); the bundled demo model when left out.",
     };
 
     public static Option<string?> Image() => new("--image", "-i") { Description = "Image file (PNG, JPEG, WebP, BMP, GIF)." };
@@ -48,7 +48,8 @@ internal static class CommonOptions
         return new ModelLoadOptions { DType = type, Device = where };
     }
 
-    public static string ResolveModel(string? dir) => Require(dir, "--model");
+    /// <summary>The model folder given, else the bundled demo model.</summary>
+    public static string ResolveModel(string? dir) => string.IsNullOrEmpty(dir) ? Glimpse.Demo.DemoModel.Directory : dir;
 
     public static string Require(string? value, string option) =>
         string.IsNullOrEmpty(value) ? throw new UserInputException($"{option} is required.") : value;

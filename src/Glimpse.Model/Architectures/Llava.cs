@@ -63,14 +63,27 @@ public sealed class LlavaModel : VisionLanguageModel
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0) throw new ArgumentException("No images to encode.", nameof(images));
         using var scope = NewDisposeScope();
-        int size = _config.Vision.ImageSize;
-        foreach (var pixels in images.Select(i => i.PixelValues))
-            if (pixels.dim() != 4 || pixels.shape[0] != 1 || pixels.shape[1] != _config.Vision.NumChannels || pixels.shape[2] != size || pixels.shape[3] != size)
-                throw new ArgumentException(
-                    $"LLaVA expects pixel_values [1, {_config.Vision.NumChannels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
+        foreach (var image in images) CheckPixels(image.PixelValues, batchSize: 1);
         var batch = torch.cat(images.Select(i => i.PixelValues).ToArray(), 0);                // [B, C, H, W]
-        var features = SelectedVisionFeatures(batch.to(DType, Device));
+        return EncodeImages(batch).MoveToOuterDisposeScope();                                 // [B, K, D]
+    }
+
+    /// <summary>The same for pixels already stacked, [B, C, H, W] → [B, K, D]; training feeds whole batches this way.</summary>
+    public Tensor EncodeImages(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        CheckPixels(pixelValues, batchSize: null);
+        var features = SelectedVisionFeatures(pixelValues.to(DType, Device));                // [B, K, C·layers]
         return _projector.Forward(features).MoveToOuterDisposeScope();                       // [B, K, D]
+    }
+
+    /// <summary>Checked here, because a wrong size would otherwise fail inside libtorch's convolution, which aborts the process.</summary>
+    private void CheckPixels(Tensor pixels, int? batchSize)
+    {
+        int size = _config.Vision.ImageSize, channels = _config.Vision.NumChannels;
+        if (pixels.dim() != 4 || (batchSize is { } b && pixels.shape[0] != b) || pixels.shape[1] != channels || pixels.shape[2] != size || pixels.shape[3] != size)
+            throw new ArgumentException(
+                $"LLaVA expects pixel_values [{batchSize?.ToString() ?? "B"}, {channels}, {size}, {size}], got [{string.Join(", ", pixels.shape)}].");
     }
 
     public override (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image) =>

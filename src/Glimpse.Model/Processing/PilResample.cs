@@ -47,6 +47,9 @@ public static class PilResample
             throw new ArgumentOutOfRangeException(nameof(box), $"box can't exceed the {image.Width}×{image.Height} image: {box}");
         if (box.Right - box.Left < 0 || box.Bottom - box.Top < 0)
             throw new ArgumentOutOfRangeException(nameof(box), $"box can't be empty: {box}");
+        // PIL's Image.resize returns a copy when nothing changes; the filters would give the same pixels, only slower.
+        if (width == image.Width && height == image.Height && box == ResampleBox.Whole(image))
+            return new RgbImage(width, height, (byte[])image.Pixels.Clone());
         (double Support, Func<double, double> Kernel) filterShape = filter switch
         {
             PilResampleFilter.Bilinear => (1.0, Triangle),

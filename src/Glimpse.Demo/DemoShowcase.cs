@@ -1,0 +1,69 @@
+using Glimpse.Demo.Questions;
+using Glimpse.Demo.Scenes;
+using Glimpse.Demo.Training;
+using Glimpse.Explain;
+using Glimpse.Explain.Rendering;
+using Glimpse.Explain.Report;
+using Glimpse.Model;
+
+namespace Glimpse.Demo;
+
+/// <summary>A bundled sample: the generator's item of <paramref name="Kind"/> for <paramref name="Seed"/> (a test-split seed).</summary>
+public sealed record DemoSample(string Name, QuestionKind Kind, int Seed)
+{
+    public GroundedItem Item(SceneGenerator generator) => generator.Generate(Seed, Kind);
+}
+
+/// <summary>One explained sample: what the model answered, whether that is right, and where its report is (relative to the index).</summary>
+public sealed record DemoEntry(DemoSample Sample, GroundedItem Item, string Answer, bool Correct, string Folder);
+
+/// <summary>
+/// <c>glimpse demo</c>: explains the bundled sample questions with GLIMPSE, one report folder each (report.html,
+/// result.json, heatmap.png, overlay.png, plus the scene as image.png and its evidence mask as evidence.png), and an
+/// index.html linking them. The scenes are regenerated from their seeds, so nothing but the model is stored.
+/// </summary>
+public static class DemoShowcase
+{
+    /// <summary>One per question kind, plus the other answer of the yes/no and a second relation and count.</summary>
+    public static IReadOnlyList<DemoSample> Samples { get; } =
+    [
+        new("color", QuestionKind.Color, DatasetSplits.Seed(DatasetSplit.Test, 90_000_001)),
+        new("shape", QuestionKind.Shape, DatasetSplits.Seed(DatasetSplit.Test, 90_000_002)),
+        new("relation-1", QuestionKind.Relation, DatasetSplits.Seed(DatasetSplit.Test, 90_000_003)),
+        new("relation-2", QuestionKind.Relation, DatasetSplits.Seed(DatasetSplit.Test, 90_000_004)),
+        new("count-1", QuestionKind.Count, DatasetSplits.Seed(DatasetSplit.Test, 90_000_005)),
+        new("count-2", QuestionKind.Count, DatasetSplits.Seed(DatasetSplit.Test, 90_000_006)),
+        new("exist-yes", QuestionKind.Exist, DatasetSplits.Seed(DatasetSplit.Test, 90_000_007)),
+        new("exist-no", QuestionKind.Exist, DatasetSplits.Seed(DatasetSplit.Test, 90_000_008)),
+    ];
+
+    public const string IndexFile = "index.html";
+
+    /// <param name="progress">Called before each sample with its position and the sample.</param>
+    public static IReadOnlyList<DemoEntry> Write(string outDir, VisionLanguageRuntime runtime, string method = "glimpse",
+        Action<int, DemoSample>? progress = null, CancellationToken cancellation = default)
+    {
+        var generator = new SceneGenerator();
+        var explainer = Explainers.Create(method);
+        var entries = new List<DemoEntry>();
+        for (int i = 0; i < Samples.Count; i++)
+        {
+            var sample = Samples[i];
+            progress?.Invoke(i, sample);
+            var item = sample.Item(generator);
+            var image = SceneRenderer.Render(item.Scene);
+            var outcome = CollectorPause.Run(() => ExplainRun.Execute(runtime,
+                new ExplainRequest(image, item.Question, explainer) { PerTokenMaps = true }, cancellation: cancellation));
+            string folder = $"{i + 1:D2}-{sample.Name}";
+            string dir = Path.Combine(outDir, folder);
+            ReportWriter.Write(dir, outcome.Result, outcome.Image, outcome.Geometry, outcome.TokenCellSize, MapNormalization.MinMax);
+            File.WriteAllBytes(Path.Combine(dir, "image.png"), PngFiles.Encode(image));
+            var evidence = SceneRenderer.EvidenceMask(item.Scene, item.EvidenceObjects);
+            File.WriteAllBytes(Path.Combine(dir, "evidence.png"), PngFiles.EncodeMask(evidence, item.Scene.Width, item.Scene.Height));
+            string answer = outcome.Result.Answer;
+            entries.Add(new DemoEntry(sample, item, answer, AnswerAccuracy.Matches(answer, item.Answer), folder));
+        }
+        File.WriteAllText(Path.Combine(outDir, IndexFile), DemoIndexPage.Render(entries, runtime.Directory, method));
+        return entries;
+    }
+}
