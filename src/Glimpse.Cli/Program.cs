@@ -5,6 +5,9 @@ using Spectre.Console;
 // Redirected output (a log, CI) has no terminal width; tables would wrap at 80 columns.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 
+// `glimpse eval --data synthetic`: the demo model's held-out benchmark, made in memory.
+Glimpse.Demo.Questions.SyntheticEvalSource.Register();
+
 var root = new RootCommand("Glimpse: run a vision-language model on an image and a question, and explain what it looked at.")
 {
     GenerateCommand.Create(),

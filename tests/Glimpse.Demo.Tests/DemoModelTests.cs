@@ -13,7 +13,7 @@ public class DemoModelTests
     [Fact]
     public void TheDemoModelTravelsWithTheBinaries()
     {
-        Assert.Equal(Path.Combine(AppContext.BaseDirectory, DemoModel.OutputFolderName), DemoModel.Directory);
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, DemoModel.ModelsFolderName, DemoModel.Id), DemoModel.Directory);
         foreach (string file in new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json", "generation_config.json" })
             Assert.True(File.Exists(Path.Combine(DemoModel.Directory, file)), file);
         Assert.True(new FileInfo(Path.Combine(DemoModel.Directory, DemoCheckpoint.WeightsFile)).Length < 20 << 20);
@@ -29,7 +29,7 @@ public class DemoModelTests
         foreach (string path in Directory.GetFiles(folder.Path))
             Assert.Equal(File.ReadAllText(path), File.ReadAllText(Path.Combine(DemoModel.Directory, Path.GetFileName(path))));
         var config = Assert.IsType<LlavaConfig>(ConfigReader.Read(DemoModel.Directory));
-        Assert.Equal(64, config.ImageSeqLength);
+        Assert.Equal(new DemoModelShape().ImageTokens, config.ImageSeqLength);
     }
 
     [Fact]

@@ -49,10 +49,13 @@ public sealed class CliTests(Azurite azurite) : IDisposable
     }
 
     [Fact]
-    public void Without_models_or_a_model_id_the_defaults_say_what_to_pass()
+    public void Without_models_or_a_model_id_local_and_submit_use_the_embedded_demo_model()
     {
-        Assert.Contains("pass --models", Assert.Throws<UserInputException>(() => LocalDefaults.ModelsFolder(null)).Message);
-        Assert.Contains("pass --model", Assert.Throws<UserInputException>(() => LocalDefaults.ModelId("")).Message);
-        Assert.Equal("/m", LocalDefaults.ModelsFolder("/m"));
+        string folder = LocalDefaults.ModelsFolder(null);
+        Assert.Equal(Glimpse.Demo.DemoModel.Id, LocalDefaults.ModelId(""));
+        // The folder is a models folder the pipeline's catalog reads, and the demo model is in it under its id.
+        using var catalog = new Glimpse.Pipeline.Models.FolderModelCatalog(folder);
+        Assert.Contains(LocalDefaults.ModelId(null), catalog.ModelIds);
+        Assert.Equal(("/m", "m1"), (LocalDefaults.ModelsFolder("/m"), LocalDefaults.ModelId("m1")));
     }
 }

@@ -28,7 +28,7 @@ internal static class SubmitCommand
     {
         var image = CommonOptions.Image();
         var prompt = CommonOptions.Prompt();
-        var model = new Option<string?>("--model", "-m") { Description = "Model id (a folder name in the pipeline's models)." };
+        var model = new Option<string?>("--model", "-m") { Description = "Model id (a folder name in the pipeline's models; default: the embedded demo model, glimpse-demo)." };
         var method = new Option<string>("--method") { Description = $"One of: {string.Join(", ", Explainers.Methods)}.", DefaultValueFactory = _ => JobManifest.DefaultMethod };
         var maxNewTokens = new Option<int?>("--max-new-tokens") { Description = $"Longest answer, in tokens (default {JobManifest.DefaultMaxNewTokens})." };
         var wait = new Option<bool>("--wait") { Description = "Wait for the job to finish and print where its results are." };

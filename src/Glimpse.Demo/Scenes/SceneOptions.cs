@@ -3,15 +3,15 @@ namespace Glimpse.Demo.Scenes;
 /// <summary>How scenes look. The defaults are what the demo model was trained on.</summary>
 public sealed record SceneOptions
 {
-    /// <summary>96 px: with the demo model's 16 px patches, a 6 × 6 grid of image tokens.</summary>
-    public int Width { get; init; } = 96;
-    public int Height { get; init; } = 96;
+    /// <summary>128 px: with the demo model's 32 px patches, a 4 × 4 grid of image tokens.</summary>
+    public int Width { get; init; } = 128;
+    public int Height { get; init; } = 128;
     /// <summary>
     /// Objects sit one to a cell of this grid (the model's patch size), at a random size and offset inside the cell.
     /// A small vision transformer trained for minutes learns shapes it sees whole in one patch; shapes cut across
     /// patches at random take it far longer.
     /// </summary>
-    public int CellSize { get; init; } = 16;
+    public int CellSize { get; init; } = 32;
     /// <summary>Objects per scene, 1 to this (relation questions need two).</summary>
     public int MaxObjects { get; init; } = 4;
     /// <summary>Probability that a scene gets grey background strokes.</summary>

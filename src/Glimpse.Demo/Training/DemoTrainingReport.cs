@@ -36,7 +36,7 @@ public sealed record DemoTrainingReport
         text.AppendLine("## How it was made");
         text.AppendLine();
         text.AppendLine("```bash");
-        text.AppendLine(string.Create(c, $"dotnet run -c Release --project src/Glimpse.Cli -- train-demo --out src/Glimpse.Demo/DemoModel --seed {o.Seed} --steps {o.MaxSteps} --minutes {o.MaxMinutes}"));
+        text.AppendLine(string.Create(c, $"dotnet run -c Release --project src/Glimpse.Cli -- train-demo --out src/Glimpse.Demo/models/glimpse-demo --seed {o.Seed} --steps {o.MaxSteps} --minutes {o.MaxMinutes}"));
         text.AppendLine("```");
         text.AppendLine();
         text.AppendLine("| | |");
