@@ -93,26 +93,29 @@ public sealed class Azurite : IAsyncLifetime
         await WaitForPortAsync(_queuePort);
     }
 
-    /// <summary>SIGTERM and a wait for the exit (Azurite saves its metadata then); killed if it does not exit in 20 s.</summary>
+    /// <summary>
+    /// SIGTERM, then a wait until Azurite says its blob and queue services closed (each saves its metadata to disk as
+    /// it closes); the process itself may linger after that (it keeps timers), so it is then killed. Killed at once where
+    /// it does not close within 20 s.
+    /// </summary>
     private async Task StopProcessAsync()
     {
         if (_process is null) return;
         if (!_process.HasExited && SendTerminate(_process.Id) == 0)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
+            for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline && !_process.HasExited; await Task.Delay(100))
             {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // It did not stop by itself.
+                string output = Output();
+                if (output.Contains("Blob service successfully closed", StringComparison.Ordinal)
+                    && output.Contains("Queue service successfully closed", StringComparison.Ordinal))
+                    break;
             }
         }
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
         _process = null;
+        lock (_output) _output.Clear();
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
