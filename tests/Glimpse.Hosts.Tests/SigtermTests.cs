@@ -105,14 +105,7 @@ public sealed class SigtermTests : IAsyncLifetime
 
         public static async Task<GlimpseLocal> StartAsync(string connectionString)
         {
-            string dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
-            var start = new ProcessStartInfo(dotnet)
-            {
-                ArgumentList = { Path.Combine(AppContext.BaseDirectory, "glimpse.dll"), "local", "--connection", connectionString, "--models", ReferenceSet.Root },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
+            var start = GlimpseExecutable.StartInfo("local", "--connection", connectionString, "--models", ReferenceSet.Root);
             var local = new GlimpseLocal(Process.Start(start) ?? throw new InvalidOperationException("glimpse local did not start"));
             local._process.OutputDataReceived += (_, e) => local.Append(e.Data);
             local._process.ErrorDataReceived += (_, e) => local.Append(e.Data);
