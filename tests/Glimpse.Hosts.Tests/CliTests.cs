@@ -59,3 +59,35 @@ public sealed class CliTests(Azurite azurite) : IDisposable
         Assert.Equal(("/m", "m1"), (LocalDefaults.ModelsFolder("/m"), LocalDefaults.ModelId("m1")));
     }
 }
+
+/// <summary>The real <c>glimpse submit</c> given bad input: one <c>error:</c> line and exit code 2, before anything is uploaded.</summary>
+public sealed class SubmitBadInputTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("glimpse-submit-bad-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    public static TheoryData<string, string[], string> BadSubmissions() => new()
+    {
+        { "a missing image", ["--image", "{folder}/nothing.png", "--prompt", "what is this"], "error: --image '{folder}/nothing.png' does not exist." },
+        { "an empty prompt", ["--image", "{folder}/ball.png", "--prompt", ""], "error: --prompt is required." },
+        { "no model", ["--image", "{folder}/ball.png", "--prompt", "what is this", "--model", ""], "error: pass --model" },
+        { "a zero timeout", ["--image", "{folder}/ball.png", "--prompt", "what is this", "--wait", "--timeout", "0"], "error: --timeout must be above 0 seconds." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSubmissions))]
+    public async Task Bad_input_to_submit_prints_one_error_line_and_exits_2(string what, string[] arguments, string expected)
+    {
+        await File.WriteAllBytesAsync(Path.Combine(_folder, "ball.png"), TinyModels.LlavaImage());
+        string[] withModel = arguments.Contains("--model") ? arguments : [.. arguments, "--model", TinyModels.Llava];
+        // Nothing listens here: a submission that got as far as uploading would fail differently.
+        string[] all = [.. withModel.Select(a => a.Replace("{folder}", _folder)), "--connection", "UseDevelopmentStorage=true"];
+
+        var (exit, output) = await GlimpseExecutable.RunAsync(["submit", .. all]);
+
+        Assert.True(exit == 2, $"{what}: exit {exit}\n{output}");
+        Assert.Contains(expected.Replace("{folder}", _folder), output);
+        Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("error:", StringComparison.Ordinal));
+    }
+}

@@ -106,6 +106,46 @@ public sealed class FunctionTests(Azurite azurite)
         Assert.Contains(outcome.Problems, p => p.Contains("prompt", StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, string, byte[], string, string?, string> BadInboxUploads()
+    {
+        byte[] png = TinyModels.LlavaImage();
+        return new TheoryData<string, string, byte[], string, string?, string>
+        {
+            { "a 0-byte image", "empty.png", [], "what is this", "4", "the image is empty (0 bytes)" },
+            { "text named .png", "note.png", "just some text, not an image"u8.ToArray(), "what is this", "4", "not a recognised PNG, JPEG, WebP, GIF or BMP image" },
+            { "a PNG claiming 100000×100000", "bomb.png", CraftedImages.Png(100_000, 100_000), "what is this", "4", "100000×100000 = 10000000000 pixels" },
+            { "a prompt over the limit", "long.png", png, new string('x', 2001), "4", "prompt is 2001 characters long; the limit is 2000" },
+            { "max_new_tokens out of range", "tokens.png", png, "what is this", "100000", "max_new_tokens must be a whole number in [1, 256], not 100000" },
+            { "max_new_tokens not a number", "words.png", png, "what is this", "many", "max_new_tokens must be a whole number in [1, 256], not \"many\"" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadInboxUploads))]
+    public async Task A_bad_inbox_upload_becomes_a_job_that_ingest_rejects_with_its_reason_and_one_failure(
+        string what, string fileName, byte[] bytes, string prompt, string? maxNewTokens, string expected)
+    {
+        var (services, prefix) = await FunctionsAppAsync();
+        await using var __ = services;
+        var image = Jobs().GetBlobClient($"{InboxHandler.Prefix}{Guid.NewGuid():N}/{fileName}");
+        var metadata = new Dictionary<string, string> { ["prompt"] = prompt, ["model"] = TinyModels.Llava };
+        if (maxNewTokens is not null) metadata["max_new_tokens"] = maxNewTokens;
+        await image.UploadAsync(BinaryData.FromBytes(bytes), new BlobUploadOptions { Metadata = metadata });
+
+        var submitted = await ActivatorUtilities.CreateInstance<InboxFunction>(services).RunAsync(image, CancellationToken.None);
+        var outcome = await ActivatorUtilities.CreateInstance<IngestFunction>(services)
+            .RunAsync(Jobs().GetBlobClient(BlobLayout.ManifestBlob(submitted.JobId!)), CancellationToken.None);
+
+        Assert.True(outcome.Decision == IngestDecision.Rejected, what);
+        Assert.Contains(outcome.Problems, p => p.Contains(expected, StringComparison.Ordinal));
+        var status = await services.GetRequiredService<Glimpse.Pipeline.Storage.StatusStore>().ReadAsync(submitted.JobId!, CancellationToken.None);
+        Assert.Equal(JobStatus.Failed, status!.Status);
+        Assert.Contains(expected, status.Reason);
+        var queues = services.GetRequiredService<Azure.Storage.Queues.QueueServiceClient>();
+        Assert.Equal(0, (await queues.GetQueueClient(prefix + "-jobs").GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(1, (await queues.GetQueueClient(prefix + "-completed").GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
     [Fact]
     public void The_pipeline_storage_falls_back_to_the_trigger_connection_only_when_it_is_not_configured()
     {

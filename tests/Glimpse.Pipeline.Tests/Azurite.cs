@@ -7,7 +7,8 @@ namespace Glimpse.Pipeline.Tests;
 
 /// <summary>
 /// A real Azurite (the Azure Storage emulator, blob and queue services) on free loopback ports, in memory, for the
-/// tests that need storage. It runs from tests/.azurite (npm install --prefix tests/.azurite azurite@3.37.0, which
+/// tests that need storage; or, with <see cref="AzuriteOptions.Persistent"/>, on disk so it can be restarted on the same
+/// ports mid-test (<see cref="RestartAsync"/>). It runs from tests/.azurite (npm install --prefix tests/.azurite azurite@3.37.0, which
 /// .ci/run does and this fixture does when it is missing). Without Node.js, npm or Azurite the tests fail with a
 /// message saying what to install: they never skip.
 /// </summary>
@@ -18,47 +19,117 @@ public sealed class Azurite : IAsyncLifetime
     private const string AccountName = "devstoreaccount1";
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    private readonly AzuriteOptions _options;
     private Process? _process;
     private string? _workDir;
+    private int _blobPort, _queuePort, _tablePort;
     private readonly StringBuilder _output = new();
+
+    /// <summary>In memory: what most tests need, and the fastest. (xunit wants one public constructor on a fixture.)</summary>
+    public Azurite() : this(new AzuriteOptions()) { }
+
+    private Azurite(AzuriteOptions options) => _options = options;
+
+    /// <summary>An Azurite of a test's own, e.g. a persistent one to restart; the test initializes and disposes it.</summary>
+    public static Azurite Create(AzuriteOptions options) => new(options);
 
     public string ConnectionString { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        string script = await EnsureInstalledAsync();
-        int blobPort = FreePort(), queuePort = FreePort(), tablePort = FreePort();
+        _blobPort = FreePort();
+        _queuePort = FreePort();
+        _tablePort = FreePort();
         _workDir = Directory.CreateTempSubdirectory("glimpse-azurite-").FullName;
+        await StartProcessAsync();
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+            $"BlobEndpoint=http://127.0.0.1:{_blobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{_queuePort}/{AccountName};";
+    }
+
+    /// <summary>
+    /// Stops Azurite as a service restart does (SIGTERM, so it writes its state out), then starts a new process on the
+    /// same ports and folder: clients keep their connection string. Only a <see cref="AzuriteOptions.Persistent"/>
+    /// Azurite keeps its blobs and messages across this.
+    /// </summary>
+    /// <param name="whileDown">Runs while nothing listens on the ports.</param>
+    public async Task RestartAsync(Func<Task>? whileDown = null)
+    {
+        await StopProcessAsync();
+        if (whileDown is not null) await whileDown();
+        await StartProcessAsync();
+    }
+
+    private async Task StartProcessAsync()
+    {
+        string script = await EnsureInstalledAsync();
         var start = new ProcessStartInfo("node")
         {
-            // Azurite refuses --location together with --inMemoryPersistence; the working folder keeps any stray file out of the repository.
-            ArgumentList = { script, "--silent", "--skipApiVersionCheck", "--inMemoryPersistence", "--loose",
-                "--blobHost", "127.0.0.1", "--blobPort", $"{blobPort}", "--queueHost", "127.0.0.1", "--queuePort", $"{queuePort}",
-                "--tableHost", "127.0.0.1", "--tablePort", $"{tablePort}" },
+            ArgumentList = { script, "--silent", "--skipApiVersionCheck", "--loose",
+                "--blobHost", "127.0.0.1", "--blobPort", $"{_blobPort}", "--queueHost", "127.0.0.1", "--queuePort", $"{_queuePort}",
+                "--tableHost", "127.0.0.1", "--tablePort", $"{_tablePort}" },
+            // Azurite refuses --location together with --inMemoryPersistence; in memory, the working folder keeps any
+            // stray file out of the repository.
             WorkingDirectory = _workDir,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_options.Persistent)
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(_workDir!);
+        }
+        else
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        await WaitForPortAsync(blobPort);
-        await WaitForPortAsync(queuePort);
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};";
+        await WaitForPortAsync(_blobPort);
+        await WaitForPortAsync(_queuePort);
     }
 
-    public Task DisposeAsync()
+    /// <summary>
+    /// SIGTERM, then a wait until Azurite says its blob and queue services closed (each saves its metadata to disk as
+    /// it closes); the process itself may linger after that (it keeps timers), so it is then killed. Killed at once where
+    /// it does not close within 20 s.
+    /// </summary>
+    private async Task StopProcessAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited && SendTerminate(_process.Id) == 0)
+        {
+            for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline && !_process.HasExited; await Task.Delay(100))
+            {
+                string output = Output();
+                if (output.Contains("Blob service successfully closed", StringComparison.Ordinal)
+                    && output.Contains("Queue service successfully closed", StringComparison.Ordinal))
+                    break;
+            }
+        }
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+        lock (_output) _output.Clear();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>Sends SIGTERM (15 on Linux); non-zero where it could not be sent.</summary>
+    public static int SendTerminate(int pid) => OperatingSystem.IsWindows() ? -1 : Kill(pid, 15);
+
+    public async Task DisposeAsync()
     {
         if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
-        _process?.WaitForExit(10_000);
+        if (_process is not null) await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         _process?.Dispose();
         if (_workDir is not null && Directory.Exists(_workDir)) Directory.Delete(_workDir, recursive: true);
-        return Task.CompletedTask;
     }
 
     private void Append(string? line)
@@ -166,6 +237,13 @@ public sealed class Azurite : IAsyncLifetime
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "GlimpseFunctions.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root (GlimpseFunctions.sln) above " + AppContext.BaseDirectory);
     }
+}
+
+/// <summary>How an <see cref="Azurite"/> keeps its data.</summary>
+public sealed record AzuriteOptions
+{
+    /// <summary>On disk in a temporary folder (Azurite's --location), so it survives <see cref="Azurite.RestartAsync"/>; in memory otherwise.</summary>
+    public bool Persistent { get; init; }
 }
 
 /// <summary>The tests that share one Azurite and the warm tiny models; they run one after another.</summary>

@@ -17,10 +17,22 @@ namespace Glimpse.Pipeline.Handlers;
 /// </summary>
 public sealed partial class JobFinalizer(ResultStore results, StatusStore statuses, IEventPublisher events, ILogger<JobFinalizer> logger)
 {
-    /// <summary>Writes failure.json (unless an earlier attempt did), marks the job failed and publishes its completion.</summary>
+    /// <summary>
+    /// Writes failure.json (unless an earlier attempt did), marks the job failed and publishes its completion. A job
+    /// whose outcome is already recorded keeps it: no failure.json is written beside its results, only a completion
+    /// still owed is published; the returned record then says the recorded outcome.
+    /// </summary>
     public async Task<StatusRecord> FailAsync(string jobId, FailureStage stage, IReadOnlyList<string> problems, JobEcho echo, int attempt,
         CancellationToken cancellationToken)
     {
+        // The worker gives up after its last delivery failed transiently, which may have been the completion publish
+        // of a job that had succeeded. (One delivery holds the message at a time, so nothing records an outcome
+        // between this read and the writes below.)
+        if (await statuses.ReadAsync(jobId, cancellationToken).ConfigureAwait(false) is { } recorded && recorded.Status.IsTerminal())
+        {
+            LogOutcomeKept(logger, jobId, recorded.Status);
+            return await PublishOnceAsync(recorded, null, cancellationToken).ConfigureAwait(false);
+        }
         var now = DateTimeOffset.UtcNow;
         string reason = string.Join("; ", problems);
         var failure = new FailureDocument
@@ -123,6 +135,9 @@ public sealed partial class JobFinalizer(ResultStore results, StatusStore status
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: failure.json already existed (an earlier attempt wrote it); kept")]
     private static partial void LogFailureExisted(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is already {Status}; kept instead of failing it")]
+    private static partial void LogOutcomeKept(ILogger logger, string jobId, JobStatus status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} failed at {Stage}: {Reason}")]
     private static partial void LogFailed(ILogger logger, string jobId, FailureStage stage, string reason);

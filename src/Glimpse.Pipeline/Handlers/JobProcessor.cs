@@ -211,7 +211,14 @@ public sealed partial class JobProcessor(
     private async Task GiveUpAsync(IReceivedWork work, string jobId, string reason, IReadOnlyList<string> problems, JobEcho echo,
         CancellationToken cancellationToken)
     {
-        await finalizer.FailAsync(jobId, FailureStage.Worker, problems, echo, work.DeliveryCount, cancellationToken).ConfigureAwait(false);
+        var status = await finalizer.FailAsync(jobId, FailureStage.Worker, problems, echo, work.DeliveryCount, cancellationToken).ConfigureAwait(false);
+        if (status.Status == JobStatus.Succeeded)
+        {
+            // Only the completion publish had failed; it went out now, and the job's message is done, not poison.
+            LogAlreadyDone(logger, jobId, status.Status);
+            await CompleteRecordedAsync(work).ConfigureAwait(false);
+            return;
+        }
         using var settle = new CancellationTokenSource(options.SettleTimeout);
         await work.DeadLetterAsync(reason, string.Join("; ", problems), settle.Token).ConfigureAwait(false);
     }

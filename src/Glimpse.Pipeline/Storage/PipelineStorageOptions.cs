@@ -17,4 +17,6 @@ public sealed class PipelineStorageOptions
     /// runs. Deployments create them in their templates and leave this off, so the app needs no rights to create them.
     /// </summary>
     public bool CreateIfMissing { get; set; }
+    /// <summary>Per-request retries with backoff for the blob and queue clients.</summary>
+    public StorageRetryOptions Retry { get; set; } = new();
 }

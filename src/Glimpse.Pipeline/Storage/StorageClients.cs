@@ -7,12 +7,15 @@ namespace Glimpse.Pipeline.Storage;
 /// <summary>Blob and queue service clients from <see cref="PipelineStorageOptions"/>.</summary>
 public static class StorageClients
 {
-    public static BlobServiceClient CreateBlobService(PipelineStorageOptions options)
+    /// <param name="clientOptions">Client options to start from (e.g. with a pipeline policy added); the retry options are set on them.</param>
+    public static BlobServiceClient CreateBlobService(PipelineStorageOptions options, BlobClientOptions? clientOptions = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!string.IsNullOrEmpty(options.ConnectionString)) return new BlobServiceClient(options.ConnectionString);
+        clientOptions ??= new BlobClientOptions();
+        options.Retry.ApplyTo(clientOptions.Retry);
+        if (!string.IsNullOrEmpty(options.ConnectionString)) return new BlobServiceClient(options.ConnectionString, clientOptions);
         return options.BlobServiceUri is { } uri
-            ? new BlobServiceClient(uri, new DefaultAzureCredential())
+            ? new BlobServiceClient(uri, new DefaultAzureCredential(), clientOptions)
             : throw new InvalidOperationException("Storage needs a ConnectionString or a BlobServiceUri.");
     }
 
@@ -24,6 +27,7 @@ public static class StorageClients
     {
         ArgumentNullException.ThrowIfNull(options);
         var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        options.Retry.ApplyTo(clientOptions.Retry);
         if (!string.IsNullOrEmpty(options.ConnectionString)) return new QueueServiceClient(options.ConnectionString, clientOptions);
         return options.QueueServiceUri is { } uri
             ? new QueueServiceClient(uri, new DefaultAzureCredential(), clientOptions)

@@ -89,4 +89,23 @@ public static class CraftedImages
         }
         return ~crc;
     }
+
+    /// <summary>The tiny model's test image re-encoded as a baseline JPEG (by Skia, the decoder the worker uses).</summary>
+    public static byte[] Jpeg()
+    {
+        using var bitmap = SkiaSharp.SKBitmap.Decode(TinyModels.LlavaImage());
+        using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+
+    /// <summary>A real JPEG whose frame header (SOF0) is rewritten to claim <paramref name="width"/>×<paramref name="height"/>.</summary>
+    public static byte[] JpegClaiming(ushort width, ushort height)
+    {
+        byte[] jpeg = Jpeg();
+        int sof = Enumerable.Range(2, jpeg.Length - 10).First(i => jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0);
+        // SOF0: marker, length (2), precision (1), height (2), width (2).
+        (jpeg[sof + 5], jpeg[sof + 6], jpeg[sof + 7], jpeg[sof + 8]) = ((byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width);
+        return jpeg;
+    }
 }

@@ -18,17 +18,18 @@ namespace Glimpse.Pipeline.Tests;
 /// </summary>
 public sealed class PipelineHarness
 {
-    private PipelineHarness(Azurite azurite, IExplainEngine engine, IReadOnlyCollection<string> models, int maxDeliveryCount, HarnessMessaging? messaging)
+    private PipelineHarness(Azurite azurite, IExplainEngine engine, IReadOnlyCollection<string> models, int maxDeliveryCount, HarnessMessaging? messaging,
+        HarnessFaults? faults)
     {
-        var storage = new PipelineStorageOptions { ConnectionString = azurite.ConnectionString };
-        Blobs = StorageClients.CreateBlobService(storage);
+        var storage = new PipelineStorageOptions { ConnectionString = azurite.ConnectionString, Retry = faults?.Retry ?? new StorageRetryOptions() };
+        Blobs = StorageClients.CreateBlobService(storage, faults?.BlobClientOptions);
         Queues = StorageClients.CreateQueueService(storage);
         string prefix = "t" + Guid.NewGuid().ToString("N")[..12];
         QueueOptions = new StorageQueueTransportOptions
         {
             WorkQueueName = prefix + "-jobs",
             CompletionQueueName = prefix + "-completed",
-            LockDuration = TimeSpan.FromSeconds(30),
+            LockDuration = faults?.LockDuration ?? TimeSpan.FromSeconds(30),
             RetryDelay = TimeSpan.Zero,
         };
         Transport = new StorageQueueTransport(Queues, QueueOptions);
@@ -36,6 +37,7 @@ public sealed class PipelineHarness
         Results = new ResultStore(Blobs);
         Statuses = new StatusStore(Blobs);
         Messaging = messaging ?? new HarnessMessaging(Transport.WorkQueue, Transport.Events);
+        if (faults?.DecorateEvents is { } decorate) Messaging = Messaging with { Events = decorate(Messaging.Events) };
         Finalizer = new JobFinalizer(Results, Statuses, Messaging.Events, NullLogger<JobFinalizer>.Instance);
         var manifests = new ManifestValidator(new ManifestLimits(), models);
         Ingest = new IngestHandler(Jobs, Statuses, Messaging.WorkQueue, Finalizer, manifests, new ImageHeaderValidator(new ImageLimits()),
@@ -58,10 +60,11 @@ public sealed class PipelineHarness
     public JobProcessor Processor { get; }
 
     /// <param name="messaging">Another transport's work queue and publisher (e.g. Service Bus); blobs stay on Azurite.</param>
+    /// <param name="faults">Faults to inject and the timing that goes with them.</param>
     public static async Task<PipelineHarness> CreateAsync(Azurite azurite, IExplainEngine engine, IReadOnlyCollection<string> models, int maxDeliveryCount = 5,
-        HarnessMessaging? messaging = null)
+        HarnessMessaging? messaging = null, HarnessFaults? faults = null)
     {
-        var harness = new PipelineHarness(azurite, engine, models, maxDeliveryCount, messaging);
+        var harness = new PipelineHarness(azurite, engine, models, maxDeliveryCount, messaging, faults);
         await PipelineContainers.EnsureCreatedAsync(harness.Blobs, CancellationToken.None);
         await harness.Transport.EnsureQueuesAsync(CancellationToken.None);
         return harness;
@@ -95,6 +98,19 @@ public sealed class PipelineHarness
             .ToList();
 
     public async Task<BinaryData?> ResultBlobAsync(string blobName) => await Results.ReadAsync(blobName, CancellationToken.None);
+}
+
+/// <summary>Where a fault test changes the harness's wiring.</summary>
+public sealed record HarnessFaults
+{
+    /// <summary>Blob client options to start from, e.g. with a fault-injecting pipeline policy.</summary>
+    public BlobClientOptions? BlobClientOptions { get; init; }
+    /// <summary>The storage clients' per-request retries (tests shorten the backoff).</summary>
+    public StorageRetryOptions? Retry { get; init; }
+    /// <summary>Wraps the completion publisher, e.g. in one that fails.</summary>
+    public Func<IEventPublisher, IEventPublisher>? DecorateEvents { get; init; }
+    /// <summary>How long a received work message stays invisible to other receivers.</summary>
+    public TimeSpan? LockDuration { get; init; }
 }
 
 /// <summary>The sending side of a transport, for a harness whose messages go elsewhere than its Storage queues.</summary>

@@ -110,4 +110,60 @@ public sealed class ValidatorPropertyTests
             if (validation.IsValid) Assert.InRange(validation.Info!.PixelCount, 1, Images.Limits.MaxPixels);
         }, iter: Iterations, threads: 1);
     }
+
+    /// <summary>
+    /// Every byte of a real PNG's and a real JPEG's header region set to each of a few telling values (0, 0xFF, a bit
+    /// flipped, the byte's neighbours), exhaustively: never an exception, and whatever still passes claims a size within
+    /// the bounds and the format it really has.
+    /// </summary>
+    [Fact]
+    public void Each_header_byte_of_a_real_png_and_jpeg_changed_in_turn_never_throws_and_what_passes_is_within_bounds()
+    {
+        var seeds = new[] { (Format: "png", Bytes: TinyModels.LlavaImage()), (Format: "jpeg", Bytes: CraftedImages.Jpeg()) };
+        int checkedInputs = 0, passed = 0;
+        foreach (var (format, original) in seeds)
+        {
+            int headerRegion = Math.Min(original.Length, 640);
+            for (int at = 0; at < headerRegion; at++)
+            {
+                byte was = original[at];
+                foreach (byte value in new[] { (byte)0, (byte)0xFF, (byte)(was ^ 0x01), (byte)(was ^ 0x80), (byte)(was + 1), (byte)(was - 1) }.Distinct())
+                {
+                    if (value == was) continue;
+                    original[at] = value;
+                    var validation = Images.Validate(original, original.Length);
+                    checkedInputs++;
+                    if (validation.IsValid)
+                    {
+                        passed++;
+                        Assert.InRange(validation.Info!.PixelCount, 1, Images.Limits.MaxPixels);
+                    }
+                    else
+                    {
+                        Assert.NotEmpty(validation.Problems);
+                    }
+                }
+                original[at] = was;
+            }
+        }
+        // Most single-byte changes outside the signature and size fields leave a valid header: both outcomes were exercised.
+        Assert.InRange(passed, 1, checkedInputs - 1);
+    }
+
+    /// <summary>Objects and arrays nested to random depths under random fields (the root included): a problem past the depth limit, never a crash.</summary>
+    [Fact]
+    public void Manifests_nested_to_random_depths_in_any_field_are_refused_past_the_limit_and_never_throw() =>
+        Gen.Select(Gen.OneOf<string>("options", "tags", "prompt", "image", "extra"), Gen.Int[1, 600], Gen.Bool).Sample((field, depth, objects) =>
+        {
+            string open = objects ? "{\"a\":" : "[", close = objects ? "}" : "]";
+            string nested = string.Concat(Enumerable.Repeat(open, depth)) + "1" + string.Concat(Enumerable.Repeat(close, depth));
+            // Built as text: System.Text.Json refuses to write nodes this deep.
+            string json = TestManifests.Valid().Without(field).ToJsonString()[..^1] + $",\"{field}\":{nested}}}";
+            var validation = Manifests.Validate(Encoding.UTF8.GetBytes(json));
+            // No field of a manifest takes a nested value, so each is invalid; past the depth limit, it says so.
+            Assert.False(validation.IsValid);
+            Assert.NotEmpty(validation.Problems);
+            if (depth > Manifests.Limits.MaxJsonDepth)
+                Assert.Contains(validation.Problems, p => p.Contains($"at most {Manifests.Limits.MaxJsonDepth} levels deep", StringComparison.Ordinal));
+        }, iter: 300, threads: 1);
 }
