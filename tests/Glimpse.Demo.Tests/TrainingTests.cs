@@ -24,12 +24,15 @@ public class TrainingTests
     {
         using var folder = new TempFolder();
         var losses = new List<double>();
+        int visionSteps = 0;
         var report = DemoTrainer.Train(new DemoTrainingOptions
         {
             OutputDirectory = folder.Path,
             Shape = Tiny,
-            MaxSteps = 40,
+            MaxSteps = 60,
             WarmupSteps = 5,
+            VisionWarmupSteps = 5,
+            VisionWarmupBatchSize = 4,
             BatchSize = 8,
             QuestionsPerImage = 2,
             PeakLearningRate = 3e-3,
@@ -37,10 +40,15 @@ public class TrainingTests
             ValidationEvery = 20,
             TestItems = 3,
             Threads = 1,
-        }, p => { if (p.Phase == "train") losses.Add(p.StepLoss); });
+        }, p =>
+        {
+            if (p.Phase == "train") losses.Add(p.StepLoss);
+            if (p.Phase == "vision") visionSteps++;
+        });
 
-        Assert.Equal(40, report.Steps);
-        Assert.Equal(40, losses.Count);
+        Assert.Equal(5, visionSteps);
+        Assert.Equal(60, report.Steps);
+        Assert.Equal(60, losses.Count);
         Assert.True(losses.TakeLast(5).Average() < 0.6 * losses.Take(5).Average(), string.Join(", ", losses.Select(l => l.ToString("F2"))));
         Assert.Equal(16, report.Validation.Total);
         Assert.Equal(3, report.Test!.Total);

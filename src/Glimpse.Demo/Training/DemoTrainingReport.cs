@@ -44,7 +44,8 @@ public sealed record DemoTrainingReport
         text.AppendLine(string.Create(c, $"| seed | {o.Seed} |"));
         text.AppendLine(string.Create(c, $"| steps | {Steps} of a {o.MaxSteps}-step schedule ({StopReason}) |"));
         text.AppendLine(string.Create(c, $"| batch | {o.BatchSize} fresh scenes a step, {o.QuestionsPerImage} questions about each as one conversation ({Steps * o.BatchSize:N0} scenes, {Steps * o.BatchSize * o.QuestionsPerImage:N0} answers in all) |"));
-        text.AppendLine(string.Create(c, $"| auxiliary loss | per-patch shape and colour read-out of the image tokens, weight {o.PatchLossWeight} (dropped after training) |"));
+        text.AppendLine(string.Create(c, $"| vision warm-up | {o.VisionWarmupSteps} steps of {o.VisionWarmupBatchSize} crowded scenes, the probe's loss alone |"));
+        text.AppendLine(string.Create(c, $"| auxiliary loss | per-patch shape, colour and grid-position read-out of the image tokens, weight {o.PatchLossWeight} (dropped after training) |"));
         text.AppendLine(string.Create(c, $"| optimiser | AdamW, peak learning rate {o.PeakLearningRate}, {o.WarmupSteps} warm-up steps, cosine decay, weight decay {o.WeightDecay}, gradient clip {o.GradientClip} |"));
         text.AppendLine(string.Create(c, $"| loss | cross-entropy on the answer tokens and EOS; final running loss {FinalLoss:F4} |"));
         text.AppendLine(string.Create(c, $"| wall time | training {TrainingTime.TotalMinutes:F1} min, with validation, saving and the test {TotalTime.TotalMinutes:F1} min, {o.Threads} libtorch threads on {Environment.ProcessorCount} CPU cores |"));
