@@ -16,6 +16,9 @@ public class DemoShowcaseTests
         Assert.Equal(DemoShowcase.Samples.Count, entries.Count);
         Assert.InRange(entries.Count, 5, 8);
         Assert.Equal(QuestionKinds.All.ToHashSet(), entries.Select(e => e.Item.Kind).ToHashSet());
+        // The yes/no pair shows both answers.
+        Assert.StartsWith("Yes", entries.Single(e => e.Sample.Name == "exist-yes").Item.Answer);
+        Assert.StartsWith("No", entries.Single(e => e.Sample.Name == "exist-no").Item.Answer);
         string index = File.ReadAllText(Path.Combine(folder.Path, DemoShowcase.IndexFile));
         foreach (var e in entries)
         {
