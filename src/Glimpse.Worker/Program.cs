@@ -8,7 +8,8 @@ using Microsoft.Extensions.Hosting;
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddGlimpsePipeline(builder.Configuration).AddGlimpseWorker(builder.Configuration);
 builder.Services.AddGlimpseTelemetry(builder.Configuration, "glimpse-worker");
-// SIGTERM stops the host: the loop abandons the job in flight; the host waits long enough for that to reach the bus.
-builder.Services.AddOptions<HostOptions>().Configure<WorkerLoopOptions>((host, loop) =>
-    host.ShutdownTimeout = loop.AbandonTimeout + TimeSpan.FromSeconds(10));
+// SIGTERM stops the host: the loop abandons the job in flight, or finishes off one whose results are written; the host
+// waits long enough for either to reach the bus.
+builder.Services.AddOptions<HostOptions>().Configure<WorkerLoopOptions, JobProcessorOptions>((host, loop, processor) =>
+    host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(loop.AbandonTimeout.Ticks, processor.SettleTimeout.Ticks)) + TimeSpan.FromSeconds(10));
 await builder.Build().RunAsync();

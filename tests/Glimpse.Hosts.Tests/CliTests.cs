@@ -71,7 +71,6 @@ public sealed class SubmitBadInputTests : IDisposable
     {
         { "a missing image", ["--image", "{folder}/nothing.png", "--prompt", "what is this"], "error: --image '{folder}/nothing.png' does not exist." },
         { "an empty prompt", ["--image", "{folder}/ball.png", "--prompt", ""], "error: --prompt is required." },
-        { "no model", ["--image", "{folder}/ball.png", "--prompt", "what is this", "--model", ""], "error: pass --model" },
         { "a zero timeout", ["--image", "{folder}/ball.png", "--prompt", "what is this", "--wait", "--timeout", "0"], "error: --timeout must be above 0 seconds." },
     };
 

@@ -97,17 +97,19 @@ public sealed partial class JobProcessor(
         var status = await statuses.ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (status is { } known && known.Status.IsTerminal())
         {
-            await finalizer.PublishOnceAsync(known, null, cancellationToken).ConfigureAwait(false);
+            using var finishing = Finishing();
+            await finalizer.PublishOnceAsync(known, null, finishing.Token).ConfigureAwait(false);
             LogAlreadyDone(logger, jobId, known.Status);
-            await CompleteRecordedAsync(work).ConfigureAwait(false);
+            await work.CompleteAsync(finishing.Token).ConfigureAwait(false);
             return;
         }
         if (await results.ExistsAsync(BlobLayout.ResultBlobs(jobId).ResultJson, cancellationToken).ConfigureAwait(false))
         {
             // An earlier delivery wrote every result and stopped before recording success.
-            await finalizer.SucceedAsync(jobId, echo, work.DeliveryCount, null, cancellationToken).ConfigureAwait(false);
+            using var finishing = Finishing();
+            await finalizer.SucceedAsync(jobId, echo, work.DeliveryCount, null, finishing.Token).ConfigureAwait(false);
             LogAlreadyDone(logger, jobId, JobStatus.Succeeded);
-            await CompleteRecordedAsync(work).ConfigureAwait(false);
+            await work.CompleteAsync(finishing.Token).ConfigureAwait(false);
             return;
         }
         if (work.DeliveryCount > options.MaxDeliveryCount)
@@ -123,7 +125,8 @@ public sealed partial class JobProcessor(
         if (running!.Status.IsTerminal())
         {
             // Another delivery finished it while this one was starting.
-            await CompleteRecordedAsync(work).ConfigureAwait(false);
+            using var finishing = Finishing();
+            await work.CompleteAsync(finishing.Token).ConfigureAwait(false);
             return;
         }
         LogRunning(logger, jobId, work.DeliveryCount, manifest.Model, manifest.Method);
@@ -147,9 +150,12 @@ public sealed partial class JobProcessor(
         }
 
         await WriteResultsAsync(jobId, content, MapGeometry.Of(outcome.Geometry, outcome.TokenCellSize), cancellationToken).ConfigureAwait(false);
-        await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, cancellationToken).ConfigureAwait(false);
-        LogSucceeded(logger, jobId, outcome.Result.Timings.TotalSeconds);
-        await CompleteRecordedAsync(work).ConfigureAwait(false);
+        using (var finishing = Finishing())
+        {
+            await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, finishing.Token).ConfigureAwait(false);
+            LogSucceeded(logger, jobId, outcome.Result.Timings.TotalSeconds);
+            await work.CompleteAsync(finishing.Token).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A status record for a job that has none (its message did not come from ingest, or its record was deleted).</summary>
@@ -216,19 +222,20 @@ public sealed partial class JobProcessor(
         {
             // Only the completion publish had failed; it went out now, and the job's message is done, not poison.
             LogAlreadyDone(logger, jobId, status.Status);
-            await CompleteRecordedAsync(work).ConfigureAwait(false);
+            using var finished = Finishing();
+            await work.CompleteAsync(finished.Token).ConfigureAwait(false);
             return;
         }
-        using var settle = new CancellationTokenSource(options.SettleTimeout);
-        await work.DeadLetterAsync(reason, string.Join("; ", problems), settle.Token).ConfigureAwait(false);
+        using var finishing = Finishing();
+        await work.DeadLetterAsync(reason, string.Join("; ", problems), finishing.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Completes the message of a job whose outcome is recorded, shutdown or not (bounded by <see cref="JobProcessorOptions.SettleTimeout"/>).</summary>
-    private async Task CompleteRecordedAsync(IReceivedWork work)
-    {
-        using var settle = new CancellationTokenSource(options.SettleTimeout);
-        await work.CompleteAsync(settle.Token).ConfigureAwait(false);
-    }
+    /// <summary>
+    /// The token for finishing off a job whose outcome is recorded (results or failure written): its status, its
+    /// completion event and settling its message. Shutdown does not cut this short (that would only leave a redelivery
+    /// to find the job done), but <see cref="JobProcessorOptions.SettleTimeout"/> bounds it.
+    /// </summary>
+    private CancellationTokenSource Finishing() => new(options.SettleTimeout);
 
     /// <summary>The work message, or null when the body is not one for a valid job id.</summary>
     private static WorkMessage? ReadMessage(BinaryData body)

@@ -13,8 +13,8 @@ public sealed class JobProcessorOptions
     /// <summary>The same bounds ingest checked; the worker re-checks the size of what it downloads.</summary>
     public ImageLimits Images { get; set; } = new();
     /// <summary>
-    /// How long settling a message whose outcome is already recorded may take. Settling then ignores shutdown: a
-    /// message left unsettled is only redelivered to find its job done.
+    /// How long finishing off a job whose outcome is recorded may take: its status, its completion event and settling its
+    /// message. That work ignores shutdown (an unfinished job is only redelivered to find it done), within this bound.
     /// </summary>
     public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
