@@ -6,10 +6,16 @@ namespace Glimpse.Pipeline.Models;
 /// <see cref="ExplainRun.Execute"/> on the catalog's warm models, one job at a time: a worker owns one device, and two
 /// jobs on it would only slow each other and double the memory. The run happens on a pool thread; a cancelled caller
 /// gets control back at once, while the device stays reserved until the run notices the cancellation and stops.
+/// Disposing waits for such a run: it is still inside libtorch on the models the catalog owns, and the catalog is
+/// disposed after this engine (a host stopping on SIGTERM freed them under a running job, and the process crashed).
 /// </summary>
 public sealed class CatalogExplainEngine(IModelCatalog catalog) : IExplainEngine, IDisposable
 {
+    /// <summary>How long disposing waits for an abandoned run to reach its next cancellation check.</summary>
+    private static readonly TimeSpan AbandonedRunWait = TimeSpan.FromMinutes(1);
+
     private readonly SemaphoreSlim _device = new(1, 1);
+    private Task _lastRun = Task.CompletedTask;
 
     public async Task<ExplainOutcome> ExplainAsync(string modelId, ExplainRequest request, CancellationToken cancellationToken)
     {
@@ -19,6 +25,7 @@ public sealed class CatalogExplainEngine(IModelCatalog catalog) : IExplainEngine
         {
             var runtime = await catalog.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
             run = Task.Run(() => ExplainRun.Execute(runtime, request, cancellation: cancellationToken), CancellationToken.None);
+            _lastRun = run;
         }
         catch
         {
@@ -31,5 +38,10 @@ public sealed class CatalogExplainEngine(IModelCatalog catalog) : IExplainEngine
         return await run.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public void Dispose() => _device.Dispose();
+    public void Dispose()
+    {
+        // One run at a time, so the last one started is the only one that can still be running.
+        ((IAsyncResult)_lastRun).AsyncWaitHandle.WaitOne(AbandonedRunWait);
+        _device.Dispose();
+    }
 }
