@@ -38,17 +38,8 @@ public static class EvalHtmlReport
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(summary);
         var page = new StringBuilder();
+        HtmlPage.AppendHead(page, $"Glimpse evaluation · {run.Model.Name} · {run.Items} items", Style);
         page.Append($"""
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="generator" content="Glimpse">
-            <title>Glimpse evaluation · {Encode(run.Model.Name)} · {run.Items} items</title>
-            <style>
-            {Style}</style>
-            </head>
             <body data-items="{run.Items}" data-methods="{Encode(string.Join(",", run.Options.Methods))}">
             <header class="top">
             <span class="brand">Glimpse evaluation</span>

@@ -62,17 +62,8 @@ public static class HtmlReport
         bool switchable = perTokenOverlays is not null;
 
         var page = new StringBuilder();
+        HtmlPage.AppendHead(page, $"Glimpse · {result.Question}", Style);
         page.Append($"""
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="generator" content="Glimpse">
-            <title>Glimpse · {Encode(result.Question)}</title>
-            <style>
-            {Style}</style>
-            </head>
             <body data-method="{Encode(result.Method)}" data-approximate="{(result.Approximate ? "true" : "false")}">
 
             """);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Glimpse.Explain.Evaluation;
+using Glimpse.Explain.Report;
 using Glimpse.Pipeline.Contracts;
 
 namespace Glimpse.Pipeline.Audits;
@@ -30,19 +31,8 @@ public static class AuditReport
     {
         ArgumentNullException.ThrowIfNull(summary);
         var page = new StringBuilder();
+        HtmlPage.AppendHead(page, $"Glimpse audit · {summary.Suite} · {summary.RunId}", EvalHtmlReport.StyleSheet + "\n" + OwnStyle);
         page.Append($"""
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="generator" content="Glimpse">
-            <title>Glimpse audit · {Encode(summary.Suite)} · {Encode(summary.RunId)}</title>
-            <style>
-            {EvalHtmlReport.StyleSheet}
-            {OwnStyle}
-            </style>
-            </head>
             <body data-run="{Encode(summary.RunId)}" data-suite="{Encode(summary.Suite)}" data-outcome="{summary.Outcome.ToString().ToLowerInvariant()}">
             <header class="top">
             <span class="brand">Glimpse audit</span>
