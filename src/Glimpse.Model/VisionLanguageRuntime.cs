@@ -51,13 +51,13 @@ public sealed class VisionLanguageRuntime : IDisposable
         var processed = ImageProcessor.Process(image);
         try
         {
-            int imageTokens = ImageTokenCount(processed);
-            var layout = Template.Build(Tokenizer, question, imageTokens);
+            var imageTokens = ImageTokens(processed);
+            var layout = Template.Build(Tokenizer, question, imageTokens.TokenCount);
             int context = Model.Config.Text.MaxPositionEmbeddings;
             if (layout.InputIds.Length >= context)
                 throw new ArgumentException(
-                    $"The prompt is {layout.InputIds.Length} tokens ({imageTokens} of them image tokens); the model's context is {context} tokens. Shorten the question.");
-            return new PreparedPrompt(question, layout, processed);
+                    $"The prompt is {layout.InputIds.Length} tokens ({imageTokens.TokenCount} of them image tokens); the model's context is {context} tokens. Shorten the question.");
+            return new PreparedPrompt(question, layout, processed, imageTokens);
         }
         catch
         {
@@ -77,11 +77,12 @@ public sealed class VisionLanguageRuntime : IDisposable
         return new Answer(Tokenizer.Decode(textIds), generation);
     }
 
-    /// <summary>Image tokens the prompt must hold for this image (LLaVA "full" keeps the CLS row as one more token).</summary>
-    public int ImageTokenCount(ProcessedImage image) => Model.Config switch
+    /// <summary>The image tokens the prompt must hold for this image, laid out over it (LLaVA "full" keeps the CLS row
+    /// as one more token, first, in no cell).</summary>
+    public ImageTokenLayout ImageTokens(ProcessedImage image) => Model.Config switch
     {
-        LlavaConfig { VisionFeatureSelectStrategy: "full" } => image.ImageTokenCount + 1,
-        _ => image.ImageTokenCount,
+        LlavaConfig { VisionFeatureSelectStrategy: "full" } => image.Layout.WithLeadingUnplaced(1),
+        _ => image.Layout,
     };
 
     private static long[] ReadEos(string dir, TextTokenizer tokenizer, VisionLanguageConfig config)
@@ -117,11 +118,13 @@ public sealed class VisionLanguageRuntime : IDisposable
 }
 
 /// <summary>An image and a question, ready for the model. Owns the processed image.</summary>
-public sealed class PreparedPrompt(string question, PromptLayout layout, ProcessedImage image) : IDisposable
+public sealed class PreparedPrompt(string question, PromptLayout layout, ProcessedImage image, ImageTokenLayout imageTokens) : IDisposable
 {
     public string Question { get; } = question;
     public PromptLayout Layout { get; } = layout;
     public ProcessedImage Image { get; } = image;
+    /// <summary>Where the prompt's image tokens (<see cref="PromptLayout.ImagePositions"/>, in order) lie on the image.</summary>
+    public ImageTokenLayout ImageTokens { get; } = imageTokens;
     public ImageInput ModelInput { get; } = new(image.PixelValues, image.ImageGridThw);
 
     public void Dispose() => Image.Dispose();

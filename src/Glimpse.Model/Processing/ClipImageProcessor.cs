@@ -110,7 +110,7 @@ public sealed class ClipImageProcessor : IImageProcessor
             Options.DoRescale ? Options.RescaleFactor : null,
             Options.DoNormalize ? Options.Normalization : null);
         var pixelValues = torch.tensor(values, [1, 3, modelInput.Height, modelInput.Width]);
-        return new ProcessedImage(pixelValues, imageGridThw: null, gridHeight, gridWidth, PatchSize, geometry);
+        return new ProcessedImage(pixelValues, imageGridThw: null, ImageTokenLayout.SingleGrid(gridHeight, gridWidth, PatchSize, geometry));
     }
 
     /// <summary>

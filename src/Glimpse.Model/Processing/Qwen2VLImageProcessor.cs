@@ -135,6 +135,6 @@ public sealed class Qwen2VLImageProcessor : IImageProcessor
         }
 
         var geometry = new ImageGeometry(new PixelSize(image.Width, image.Height), size, new PixelRect(0, 0, size.Width, size.Height));
-        return new ProcessedImage(pixelValues, [gridT, gridH, gridW], gridH / merge, gridW / merge, factor, geometry);
+        return new ProcessedImage(pixelValues, [gridT, gridH, gridW], ImageTokenLayout.SingleGrid(gridH / merge, gridW / merge, factor, geometry));
     }
 }

@@ -47,8 +47,8 @@ public class ClipImageProcessorTests
         Assert.Equal(new float[] { 0, 0, 0 }, Pixel(processed.PixelValues, 1, 1));
         Assert.Equal(new float[] { 0, 0, 0 }, Pixel(processed.PixelValues, 7, 7));
         Assert.Equal(image.Pixels[..3].Select(b => (float)b).ToArray(), Pixel(processed.PixelValues, 2, 2));
-        Assert.Equal((2, 2), (processed.TokenGridHeight, processed.TokenGridWidth));
-        Assert.Equal(new PixelRect(-2, -2, 8, 8), processed.Geometry.CropBox);
+        Assert.Equal((2, 2), (processed.Layout.Grids[0].Rows, processed.Layout.Grids[0].Columns));
+        Assert.Equal(new PixelRect(-2, -2, 8, 8), processed.Layout.Grids[0].Geometry.CropBox);
     }
 
     [Fact]
@@ -61,9 +61,9 @@ public class ClipImageProcessorTests
         Assert.Equal(new float[] { 255, 0, 0 }, Pixel(processed.PixelValues, 3, 1));
         Assert.Equal(new float[] { 255, 0, 0 }, Pixel(processed.PixelValues, 0, 2));
         Assert.Equal(new float[] { 122, 116, 104 }, Pixel(processed.PixelValues, 3, 3));
-        Assert.Equal(new PixelRect(0, 1, 4, 2), processed.Geometry.OriginalOnCanvas);
+        Assert.Equal(new PixelRect(0, 1, 4, 2), processed.Layout.Grids[0].Geometry.OriginalOnCanvas);
         // Token (0, 0) covers canvas rows 0–2, of which only row 1 is the image.
-        Assert.Equal(new ImageRegion(0, 0, 2, 1), processed.Geometry.ClipToOriginal(processed.TokenCellOnOriginal(0, 0)));
+        Assert.Equal(new ImageRegion(0, 0, 2, 1), processed.Layout.Grids[0].Geometry.ClipToOriginal(processed.Layout.Grids[0].CellOnOriginal(0, 0)));
     }
 
     [Fact]
@@ -108,6 +108,6 @@ public class ClipImageProcessorTests
         var processor = ImageProcessorFactory.FromFolder(folder.Path, patchSize: 2);
         using var processed = processor.Process(TestImages.Random(9, 5, seed: 4));
         Assert.Equal(new long[] { 1, 3, 6, 4 }, processed.PixelValues.shape);
-        Assert.Equal((3, 2), (processed.TokenGridHeight, processed.TokenGridWidth));
+        Assert.Equal((3, 2), (processed.Layout.Grids[0].Rows, processed.Layout.Grids[0].Columns));
     }
 }

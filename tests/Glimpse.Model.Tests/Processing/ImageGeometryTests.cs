@@ -12,7 +12,7 @@ public class ImageGeometryTests
         using var r = ReferenceSet.Llava();
         var processor = ImageProcessorFactory.FromFolder(r.ModelDir, patchSize: 8);
         using var processed = processor.Process(RgbImage.Load(r.ImagePath));
-        var g = processed.Geometry;
+        var g = processed.Layout.Grids[0].Geometry;
 
         // 48×40 (W×H): the short side 40 becomes 32, the long side int(32·48/40) = 38; the 32×32 crop starts at (38 − 32) // 2 = 3.
         Assert.Equal(new PixelSize(48, 40), g.Original);
@@ -41,7 +41,7 @@ public class ImageGeometryTests
         }
 
         // Token (row 1, column 2) covers model pixels 16..24 × 8..16.
-        var cell = processed.TokenCellOnOriginal(1, 2);
+        var cell = processed.Layout.Grids[0].CellOnOriginal(1, 2);
         Near((16 + 3) * 48.0 / 38, cell.Left);
         Near((24 + 3) * 48.0 / 38, cell.Right);
         Near(8 * 40.0 / 32, cell.Top);
@@ -54,7 +54,7 @@ public class ImageGeometryTests
         using var r = ReferenceSet.Qwen2VL();
         var processor = ImageProcessorFactory.FromFolder(r.ModelDir, patchSize: 14);
         using var processed = processor.Process(RgbImage.Load(r.ImagePath));
-        var g = processed.Geometry;
+        var g = processed.Layout.Grids[0].Geometry;
 
         var resizedHw = r.Ids("resized_hw");
         Assert.Equal(new PixelSize((int)resizedHw[1], (int)resizedHw[0]), g.Resized);
@@ -76,13 +76,13 @@ public class ImageGeometryTests
         }
 
         // The 2×3 token grid of 28-pixel cells tiles the original exactly.
-        Assert.Equal(28, processed.TokenCellSize);
-        var last = processed.TokenCellOnOriginal(1, 2);
+        Assert.Equal(28, processed.Layout.Grids[0].CellSize);
+        var last = processed.Layout.Grids[0].CellOnOriginal(1, 2);
         Near(56 * 90.0 / 84, last.Left);
         Near(28 * 50.0 / 56, last.Top);
         Near(90, last.Right);
         Near(50, last.Bottom);
-        Assert.Throws<ArgumentOutOfRangeException>(() => processed.TokenCellOnOriginal(2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => processed.Layout.Grids[0].CellOnOriginal(2, 0));
     }
 
     [Fact]

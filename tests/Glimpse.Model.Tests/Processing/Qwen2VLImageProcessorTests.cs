@@ -40,7 +40,7 @@ public class Qwen2VLImageProcessorTests
 
         Assert.Equal(new long[] { 16, 3 * 2 * 14 * 14 }, processed.PixelValues.shape);
         Assert.Equal(new long[] { 1, 4, 4 }, processed.ImageGridThw);
-        Assert.Equal((2, 2), (processed.TokenGridHeight, processed.TokenGridWidth));
+        Assert.Equal((2, 2), (processed.Layout.Grids[0].Rows, processed.Layout.Grids[0].Columns));
         var values = processed.PixelValues.data<float>().ToArray();
         foreach (var (row, patchY, patchX) in new[] { (0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1), (4, 0, 2), (9, 2, 1), (15, 3, 3) })
         {

@@ -33,7 +33,7 @@ public class ReferenceImageProcessingTests
         TensorAssert.AbsoluteClose(r["pixel_values"], processed.PixelValues, 1e-5, "llava pixel_values");
         Assert.Equal(torch.ScalarType.Float32, processed.PixelValues.dtype);
         Assert.Null(processed.ImageGridThw);
-        Assert.Equal((4, 4), (processed.TokenGridHeight, processed.TokenGridWidth));
+        Assert.Equal((4, 4), (processed.Layout.Grids[0].Rows, processed.Layout.Grids[0].Columns));
         Assert.Equal(r.Json["image_seq_length"]!.GetValue<int>(), processed.ImageTokenCount);
     }
 
@@ -49,8 +49,8 @@ public class ReferenceImageProcessingTests
         Assert.Equal(r["image_grid_thw"].data<long>().ToArray(), processed.ImageGridThw);
         Assert.Equal(new long[] { 1, 4, 6 }, processed.ImageGridThw);
         var merged = r.Ids("merged_grid_hw");
-        Assert.Equal((merged[0], merged[1]), ((long)processed.TokenGridHeight, (long)processed.TokenGridWidth));
-        Assert.Equal((2, 3), (processed.TokenGridHeight, processed.TokenGridWidth));
+        Assert.Equal((merged[0], merged[1]), ((long)processed.Layout.Grids[0].Rows, (long)processed.Layout.Grids[0].Columns));
+        Assert.Equal((2, 3), (processed.Layout.Grids[0].Rows, processed.Layout.Grids[0].Columns));
         Assert.Equal(r.Json["n_image_tokens"]!.GetValue<int>(), processed.ImageTokenCount);
     }
 }
