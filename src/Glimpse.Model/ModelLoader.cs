@@ -1,5 +1,6 @@
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
+using Glimpse.Model.Families;
 using Glimpse.Model.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ public sealed record ModelLoadOptions
     public string Device { get; init; } = "cpu";
 }
 
-/// <summary>Builds the architecture a folder's <c>config.json</c> names and loads its weights.</summary>
+/// <summary>Builds the model of the family a folder's <c>config.json</c> names and loads its weights.</summary>
 public static class ModelLoader
 {
     public static VisionLanguageModel Load(string modelDir, ModelLoadOptions? options = null)
@@ -23,15 +24,11 @@ public static class ModelLoader
         var config = ConfigReader.Read(modelDir);
         var files = CheckpointFiles.Find(modelDir);
 
-        VisionLanguageModel model = config switch
-        {
-            LlavaConfig llava => new LlavaModel(llava),
-            Qwen2VLConfig qwen => new Qwen2VLModel(qwen),
-            _ => throw new ModelLoadException($"{config.ModelType} has no implementation."),
-        };
+        var family = ModelFamilies.For(config.ModelType);
+        var model = family.CreateModel(config);
         try
         {
-            WeightLoader.Load(model, files, WeightNames.For(config.ModelType));
+            WeightLoader.Load(model, files, family.WeightNames);
             model.eval();
             // Explanations take gradients with respect to attention, never parameters.
             foreach (var p in model.parameters()) p.requires_grad = false;

@@ -1,5 +1,6 @@
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
+using Glimpse.Model.Families;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;
 using Glimpse.Model.Text;
@@ -21,9 +22,12 @@ public sealed class VisionLanguageRuntime : IDisposable
     public long[] EosTokenIds { get; }
     public string Directory => Model.Config.Directory;
 
-    private VisionLanguageRuntime(VisionLanguageModel model, TextTokenizer tokenizer, IImageProcessor processor, IChatTemplate template, long[] eos)
+    /// <summary>The family the model belongs to (its config's model_type).</summary>
+    public ModelFamily Family { get; }
+
+    private VisionLanguageRuntime(ModelFamily family, VisionLanguageModel model, TextTokenizer tokenizer, IImageProcessor processor, IChatTemplate template, long[] eos)
     {
-        (Model, Tokenizer, ImageProcessor, Template, EosTokenIds) = (model, tokenizer, processor, template, eos);
+        (Family, Model, Tokenizer, ImageProcessor, Template, EosTokenIds) = (family, model, tokenizer, processor, template, eos);
     }
 
     public static VisionLanguageRuntime Open(string modelDir, ModelLoadOptions? options = null)
@@ -32,10 +36,11 @@ public sealed class VisionLanguageRuntime : IDisposable
         TextTokenizer? tokenizer = null;
         try
         {
+            var family = ModelFamilies.For(model.Config.ModelType);
             tokenizer = Wrap(() => TextTokenizer.FromFolder(modelDir));
-            var processor = Wrap(() => ImageProcessorFactory.FromFolder(modelDir, model.Config.VisionPatchSize));
-            var template = Wrap(() => ChatTemplates.For(model.Config.ModelType, model.Config.ImageTokenId));
-            return new VisionLanguageRuntime(model, tokenizer, processor, template, ReadEos(modelDir, tokenizer, model.Config));
+            var processor = Wrap(() => family.CreateImageProcessor(modelDir, model.Config));
+            var template = family.ChatTemplate(model.Config.ImageTokenId);
+            return new VisionLanguageRuntime(family, model, tokenizer, processor, template, ReadEos(modelDir, tokenizer, model.Config));
         }
         catch
         {
@@ -77,13 +82,9 @@ public sealed class VisionLanguageRuntime : IDisposable
         return new Answer(Tokenizer.Decode(textIds), generation);
     }
 
-    /// <summary>The image tokens the prompt must hold for this image, laid out over it (LLaVA "full" keeps the CLS row
-    /// as one more token, first, in no cell).</summary>
-    public ImageTokenLayout ImageTokens(ProcessedImage image) => Model.Config switch
-    {
-        LlavaConfig { VisionFeatureSelectStrategy: "full" } => image.Layout.WithLeadingUnplaced(1),
-        _ => image.Layout,
-    };
+    /// <summary>The image tokens the prompt must hold for this image, laid out over it (the family's placeholder
+    /// expansion: LLaVA "full" keeps the CLS row as one more token, first, in no cell).</summary>
+    public ImageTokenLayout ImageTokens(ProcessedImage image) => Family.ImageTokens(image, Model.Config);
 
     private static long[] ReadEos(string dir, TextTokenizer tokenizer, VisionLanguageConfig config)
     {

@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Llava;
 using Glimpse.Demo.ModelFiles;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Training;

@@ -1,3 +1,5 @@
+using Glimpse.Model.Families.Qwen2VL;
+using Glimpse.Model.Families.Llava;
 using System.Text.Json.Nodes;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;

@@ -16,7 +16,7 @@ public sealed class ReferenceSet : IDisposable
     public JsonObject Json { get; }
     private readonly Dictionary<string, Tensor> _tensors;
 
-    private ReferenceSet(string name)
+    public ReferenceSet(string name)
     {
         Name = name;
         string root = Root;

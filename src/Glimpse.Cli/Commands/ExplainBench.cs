@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Llava;
 using System.CommandLine;
 using System.Diagnostics;
 using Glimpse.Explain;
@@ -44,7 +45,7 @@ internal static class ExplainBench
     {
         double matmulRate = MatmulGflops();
         using var model = SyntheticModel.Llava(shape);
-        var config = (Model.Configuration.LlavaConfig)model.Config;
+        var config = (LlavaConfig)model.Config;
         int imageTokens = shape.ImageTokensPerSide * shape.ImageTokensPerSide;
         using var pixels = torch.randn(1, 3, config.Vision.ImageSize, config.Vision.ImageSize);
         var image = new ImageInput(pixels);

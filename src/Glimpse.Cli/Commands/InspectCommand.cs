@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
-using Glimpse.Model.Configuration;
+using Glimpse.Model.Families;
 using Spectre.Console;
 
 namespace Glimpse.Cli.Commands;
@@ -26,35 +26,18 @@ internal static class InspectCommand
     private static void Print(VisionLanguageModel model)
     {
         var c = model.Config;
+        var family = ModelFamilies.For(c.ModelType);
         long parameters = model.parameters().Sum(p => p.numel());
         var table = new Table().AddColumns("", "").HideHeaders().Border(TableBorder.Rounded);
         Row(table, "folder", Markup.Escape(c.Directory));
-        Row(table, "architecture", c switch
-        {
-            LlavaConfig => "LLaVA-1.5 (CLIP vision tower, MLP projector, Llama decoder)",
-            Qwen2VLConfig => "Qwen2-VL (ViT with 2-D rotary + 2×2 merger, Qwen2 decoder with M-RoPE)",
-            _ => c.ModelType,
-        });
+        Row(table, "architecture", $"{family.Description} — model_type {c.ModelType}");
         Row(table, "parameters", $"{parameters:N0}");
         Row(table, "dtype / device", $"{model.DType} / {model.Device.type}");
         var t = c.Text;
         Row(table, "decoder", $"{t.ModelType}: {t.NumLayers} layers, hidden {t.HiddenSize}, {t.NumHeads} heads ({t.NumKeyValueHeads} key/value), " +
                                 $"head_dim {t.HeadDim}, vocab {t.VocabSize}, context {t.MaxPositionEmbeddings}, tied embeddings {t.TieWordEmbeddings}");
         Row(table, "rotary", t.MropeSection is { } s ? $"M-RoPE θ {t.RopeTheta}, sections [{string.Join(", ", s)}]" : $"RoPE θ {t.RopeTheta}");
-        switch (c)
-        {
-            case LlavaConfig l:
-                int side = l.Vision.PatchesPerSide;
-                Row(table, "vision", $"CLIP: {l.Vision.NumLayers} layers, hidden {l.Vision.HiddenSize}, image {l.Vision.ImageSize}, patch {l.Vision.PatchSize}; " +
-                                       $"feature layer [{string.Join(", ", l.VisionFeatureLayers)}], strategy {l.VisionFeatureSelectStrategy}");
-                Row(table, "image tokens", $"{side}×{side} = {side * side}{(l.VisionFeatureSelectStrategy == "full" ? " + CLS" : "")} (token id {l.ImageTokenId})");
-                break;
-            case Qwen2VLConfig q:
-                int unit = q.Vision.PatchSize * q.Vision.SpatialMergeSize;
-                Row(table, "vision", $"ViT: depth {q.Vision.Depth}, width {q.Vision.EmbedDim}, {q.Vision.NumHeads} heads, patch {q.Vision.PatchSize}, merge {q.Vision.SpatialMergeSize}");
-                Row(table, "image tokens", $"dynamic: one per {unit}×{unit} pixels of the resized image, (H/{unit})×(W/{unit}) (token id {q.ImageTokenId})");
-                break;
-        }
+        foreach (var (name, value) in family.Describe(c)) Row(table, name, value);
         AnsiConsole.Write(table);
     }
 

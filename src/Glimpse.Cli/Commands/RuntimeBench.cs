@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Llava;
 using System.CommandLine;
 using System.Diagnostics;
 using Glimpse.Explain;
@@ -39,7 +40,7 @@ internal static class RuntimeBench
     private static void Run(SyntheticShape shape, int textTokens, int newTokens, int repeats)
     {
         using var model = SyntheticModel.Llava(shape);
-        var config = (Glimpse.Model.Configuration.LlavaConfig)model.Config;
+        var config = (LlavaConfig)model.Config;
         int imageTokens = shape.ImageTokensPerSide * shape.ImageTokensPerSide;
         var random = new Random(1);
         long[] prompt = [1, .. Enumerable.Range(0, textTokens / 2).Select(_ => (long)random.Next(3, shape.Vocab - 2)),

@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Llava;
 using System.Text;
 using System.Text.RegularExpressions;
 using Glimpse.Demo.Questions;

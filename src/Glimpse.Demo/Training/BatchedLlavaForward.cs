@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Architectures;
 using TorchSharp;
 using static TorchSharp.torch;

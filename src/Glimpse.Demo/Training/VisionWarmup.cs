@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Llava;
 using System.Diagnostics;
 using Glimpse.Demo.Questions;
 using Glimpse.Model.Architectures;

@@ -13,7 +13,7 @@ namespace Glimpse.Explain.Evaluation;
 /// <list type="bullet">
 /// <item>CLIP (LLaVA): <c>pixel_values</c> is [1, 3, H, W] already.</item>
 /// <item>Qwen2-VL: patch rows [t·h·w, 3·T·P·P] in (t, h / m, w / m, h % m, w % m) order, each flattened as (C, T, P, P)
-/// (see <see cref="Qwen2VLImageProcessor"/>); an image is T identical frames, so the planes are frame 0 and packing
+/// (see <see cref="Model.Families.Qwen2VL.Qwen2VLImageProcessor"/>); an image is T identical frames, so the planes are frame 0 and packing
 /// repeats them. P and m are read off the processed image: P = H / grid_h, m = s / P, T = row length / (3·P²).</item>
 /// </list>
 /// </summary>

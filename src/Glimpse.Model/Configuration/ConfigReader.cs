@@ -1,8 +1,8 @@
 namespace Glimpse.Model.Configuration;
 
 /// <summary>
-/// Reads a checkpoint's <c>config.json</c> into a resolved config. Every default below is the one the Hugging Face
-/// config class of transformers 4.47 uses when the key is absent (save_pretrained leaves defaults out).
+/// Reads a checkpoint's <c>config.json</c> into a resolved config: the <c>model_type</c> picks the family
+/// (<see cref="Families.ModelFamilies"/>), which reads the rest with Hugging Face's defaults.
 /// </summary>
 public static class ConfigReader
 {
@@ -10,98 +10,21 @@ public static class ConfigReader
     {
         var json = JsonConfig.Load(Path.Combine(modelDir, "config.json"));
         string modelType = json.String("model_type", "");
-        return modelType switch
-        {
-            "llava" => ReadLlava(json, modelDir),
-            "qwen2_vl" => ReadQwen2VL(json, modelDir),
-            "" => throw new ModelLoadException($"{json.File}: no 'model_type'; cannot tell the architecture."),
-            _ => throw new ModelLoadException(
-                $"{json.File}: model_type '{modelType}' is not supported. Supported: llava (LLaVA-1.5), qwen2_vl (Qwen2-VL)."),
-        };
+        if (modelType == "") throw new ModelLoadException($"{json.File}: no 'model_type'; cannot tell the architecture.");
+        var family = Families.ModelFamilies.Find(modelType) ?? throw new ModelLoadException(
+            $"{json.File}: model_type '{modelType}' is not supported. Supported: {Families.ModelFamilies.Supported}.");
+        return family.ReadConfig(json, modelDir);
     }
+}
 
-    private static LlavaConfig ReadLlava(JsonConfig json, string dir)
-    {
-        var text = json.Section("text_config");
-        var vision = json.Section("vision_config");
-        string strategy = json.String("vision_feature_select_strategy", "default");
-        if (strategy is not ("default" or "full"))
-            throw new ModelLoadException($"{json.File}: vision_feature_select_strategy '{strategy}' is neither 'default' nor 'full'.");
-        var clip = ReadClip(vision, json.File);
-        return new LlavaConfig
-        {
-            ModelType = "llava",
-            Directory = dir,
-            // LlavaConfig's text default is a Llama config; the decoder's own tie flag is the one transformers 4.47 uses.
-            Text = ReadDecoder(text ?? Empty(json, "text_config"), "llama", json.File, tieDefault: false),
-            Vision = clip,
-            ImageTokenId = json.Long("image_token_index", json.Long("image_token_id", 32000)),
-            ImageSeqLength = json.Int("image_seq_length", 576),
-            VisionFeatureLayers = json.LongList("vision_feature_layer", [-2]).Select(x => (int)x).ToArray(),
-            VisionFeatureSelectStrategy = strategy,
-            ProjectorHiddenAct = json.String("projector_hidden_act", "gelu"),
-            ProjectorBias = json.Bool("multimodal_projector_bias", true),
-        };
-    }
-
-    private static Qwen2VLConfig ReadQwen2VL(JsonConfig json, string dir)
-    {
-        // Hub configs are flat (text fields at the top level); newer ones nest them under text_config.
-        var text = json.Section("text_config") ?? json;
-        var vision = json.Section("vision_config") ?? Empty(json, "vision_config");
-        var decoder = ReadDecoder(text, "qwen2_vl", json.File, tieDefault: false);
-        return new Qwen2VLConfig
-        {
-            ModelType = "qwen2_vl",
-            Directory = dir,
-            Text = decoder,
-            Vision = new Qwen2VisionConfig
-            {
-                Depth = vision.Int("depth", 32),
-                EmbedDim = vision.Int("embed_dim", 1280),
-                NumHeads = vision.Int("num_heads", 16),
-                MlpRatio = vision.Double("mlp_ratio", 4),
-                OutputHiddenSize = vision.Int("hidden_size", 3584),
-                PatchSize = vision.Int("patch_size", 14),
-                TemporalPatchSize = vision.Int("temporal_patch_size", 2),
-                SpatialMergeSize = vision.Int("spatial_merge_size", 2),
-                InChannels = vision.Int("in_channels", 3),
-                HiddenAct = vision.String("hidden_act", "quick_gelu"),
-            },
-            ImageTokenId = json.Long("image_token_id", 151655),
-            VisionStartTokenId = json.Long("vision_start_token_id", 151652),
-            VisionEndTokenId = json.Long("vision_end_token_id", 151653),
-        };
-    }
-
-    private static ClipVisionConfig ReadClip(JsonConfig? vision, string file)
-    {
-        // LlavaConfig builds CLIPVisionConfig(intermediate 4096, hidden 1024, patch 14, image 336, layers 24, heads 16,
-        // vocab 32000, projection_dim 768) when vision_config is absent; CLIP's own class defaults apply to absent keys.
-        if (vision is null)
-            return new ClipVisionConfig
-            {
-                HiddenSize = 1024, IntermediateSize = 4096, NumLayers = 24, NumHeads = 16, ImageSize = 336, PatchSize = 14,
-                NumChannels = 3, LayerNormEps = 1e-5, HiddenAct = "quick_gelu",
-            };
-        string type = vision.String("model_type", "clip_vision_model");
-        if (type != "clip_vision_model")
-            throw new ModelLoadException($"{file}: vision_config.model_type '{type}' is not supported for LLaVA (clip_vision_model is).");
-        return new ClipVisionConfig
-        {
-            HiddenSize = vision.Int("hidden_size", 768),
-            IntermediateSize = vision.Int("intermediate_size", 3072),
-            NumLayers = vision.Int("num_hidden_layers", 12),
-            NumHeads = vision.Int("num_attention_heads", 12),
-            ImageSize = vision.Int("image_size", 224),
-            PatchSize = vision.Int("patch_size", 32),
-            NumChannels = vision.Int("num_channels", 3),
-            LayerNormEps = vision.Double("layer_norm_eps", 1e-5),
-            HiddenAct = vision.String("hidden_act", "quick_gelu"),
-        };
-    }
-
-    private static TextDecoderConfig ReadDecoder(JsonConfig text, string defaultType, string file, bool tieDefault)
+/// <summary>
+/// Reads the decoder part of a config (Llama, Qwen2): every default below is the one the Hugging Face config class of
+/// transformers 4.47 uses when the key is absent (save_pretrained leaves defaults out).
+/// </summary>
+internal static class DecoderConfigReader
+{
+    /// <param name="defaultType">the text model_type to assume when the section names none ("llama", "qwen2_vl", …)</param>
+    public static TextDecoderConfig Read(JsonConfig text, string defaultType, string file, bool tieDefault = false)
     {
         string type = text.String("model_type", defaultType == "qwen2_vl" ? "qwen2_vl" : "llama");
         bool qwen = type is "qwen2_vl" or "qwen2" or "qwen2_vl_text";
@@ -152,6 +75,4 @@ public static class ConfigReader
         return config;
     }
 
-    private static JsonConfig Empty(JsonConfig parent, string key) =>
-        new(new System.Text.Json.Nodes.JsonObject(), parent.File, key);
 }

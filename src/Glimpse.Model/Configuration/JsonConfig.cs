@@ -36,6 +36,9 @@ internal sealed class JsonConfig
         }
     }
 
+    /// <summary>An empty section standing for one the file leaves out (every value then takes its default).</summary>
+    public static JsonConfig Empty(JsonConfig parent, string key) => new(new JsonObject(), parent.File, key);
+
     public bool Has(string key) => _node.TryGetPropertyValue(key, out var v) && v is not null;
 
     public JsonConfig? Section(string key) => _node.TryGetPropertyValue(key, out var v) && v is JsonObject o

@@ -1,3 +1,6 @@
+using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.Qwen2VL;
+
 namespace Glimpse.Model.Processing;
 
 /// <summary>Builds the image processor a model folder's <c>preprocessor_config.json</c> names.</summary>

@@ -1,16 +1,14 @@
+using Glimpse.Model.Families;
+
 namespace Glimpse.Model.Text;
 
-/// <summary>Picks the chat template for a checkpoint by its Hugging Face <c>model_type</c>.</summary>
+/// <summary>Picks the chat template for a checkpoint by its Hugging Face <c>model_type</c> (the family's own).</summary>
 public static class ChatTemplates
 {
     /// <param name="modelType">config.json's model_type.</param>
     /// <param name="imageTokenId">The config's image token id, checked against the tokenizer when building; null to skip the check.</param>
-    /// <exception cref="NotSupportedException">No template is known for <paramref name="modelType"/>.</exception>
-    public static IChatTemplate For(string modelType, long? imageTokenId = null) => modelType switch
-    {
-        "llava" => new LlavaChatTemplate(imageTokenId),
-        "qwen2_vl" => new Qwen2VLChatTemplate(imageTokenId),
-        _ => throw new NotSupportedException(
-            $"No chat template for model_type \"{modelType}\"; supported: \"llava\" (LLaVA-1.5), \"qwen2_vl\" (Qwen2-VL)."),
-    };
+    /// <exception cref="NotSupportedException">No family is registered for <paramref name="modelType"/>.</exception>
+    public static IChatTemplate For(string modelType, long? imageTokenId = null) =>
+        ModelFamilies.Find(modelType)?.ChatTemplate(imageTokenId) ?? throw new NotSupportedException(
+            $"No chat template for model_type \"{modelType}\"; supported: {ModelFamilies.Supported}.");
 }

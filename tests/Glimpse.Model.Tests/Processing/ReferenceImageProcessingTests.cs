@@ -1,3 +1,5 @@
+using Glimpse.Model.Families.Qwen2VL;
+using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Processing;
 using TorchSharp;
 

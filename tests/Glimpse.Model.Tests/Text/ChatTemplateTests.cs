@@ -1,3 +1,5 @@
+using Glimpse.Model.Families.Qwen2VL;
+using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Text;
 
 namespace Glimpse.Model.Tests.Text;

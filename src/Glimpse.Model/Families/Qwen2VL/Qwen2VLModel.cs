@@ -1,10 +1,11 @@
+using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Glimpse.Model.Architectures;
+namespace Glimpse.Model.Families.Qwen2VL;
 
 /// <summary>
 /// Qwen2-VL: a vision transformer over pre-cut patch rows with 2-D rotary positions, a merger that folds each 2×2

@@ -1,10 +1,11 @@
+using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Modules;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Glimpse.Model.Architectures;
+namespace Glimpse.Model.Families.Llava;
 
 /// <summary>
 /// LLaVA-1.5: CLIP vision transformer → hidden state <c>vision_feature_layer</c> (CLS dropped for "default") →

@@ -1,6 +1,7 @@
+using Glimpse.Model.Processing;
 using TorchSharp;
 
-namespace Glimpse.Model.Processing;
+namespace Glimpse.Model.Families.Qwen2VL;
 
 /// <summary>
 /// The settings of Hugging Face's <c>Qwen2VLImageProcessor</c> (also used by Qwen2.5-VL). Defaults are Hugging Face's.

@@ -1,6 +1,7 @@
+using Glimpse.Model.Processing;
 using TorchSharp;
 
-namespace Glimpse.Model.Processing;
+namespace Glimpse.Model.Families.Llava;
 
 /// <summary>
 /// The settings of Hugging Face's <c>CLIPImageProcessor</c> and <c>LlavaImageProcessor</c> (which adds

@@ -1,4 +1,6 @@
-namespace Glimpse.Model.Text;
+using Glimpse.Model.Text;
+
+namespace Glimpse.Model.Families.Llava;
 
 /// <summary>
 /// LLaVA-1.5: <c>USER: &lt;image&gt;\n{question} ASSISTANT:</c>, with BOS from the tokenizer's post-processor and

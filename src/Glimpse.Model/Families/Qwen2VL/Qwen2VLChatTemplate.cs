@@ -1,4 +1,6 @@
-namespace Glimpse.Model.Text;
+using Glimpse.Model.Text;
+
+namespace Glimpse.Model.Families.Qwen2VL;
 
 /// <summary>
 /// Qwen2-VL's chat template for one user turn (image, then text) with the generation prompt and the default system
