@@ -27,6 +27,7 @@ public static class ModelLoader
         {
             LlavaConfig llava => new LlavaModel(llava),
             Qwen2VLConfig qwen => new Qwen2VLModel(qwen),
+            Qwen25VLConfig qwen25 => new Qwen25VLModel(qwen25),
             _ => throw new ModelLoadException($"{config.ModelType} has no implementation."),
         };
         try

@@ -33,6 +33,7 @@ internal static class InspectCommand
         {
             LlavaConfig => "LLaVA-1.5 (CLIP vision tower, MLP projector, Llama decoder)",
             Qwen2VLConfig => "Qwen2-VL (ViT with 2-D rotary + 2×2 merger, Qwen2 decoder with M-RoPE)",
+            Qwen25VLConfig => "Qwen2.5-VL (window-attention ViT with 2-D rotary, RMSNorm/SwiGLU + 2×2 merger, Qwen2 decoder with M-RoPE)",
             _ => c.ModelType,
         });
         Row(table, "parameters", $"{parameters:N0}");
@@ -53,6 +54,13 @@ internal static class InspectCommand
                 int unit = q.Vision.PatchSize * q.Vision.SpatialMergeSize;
                 Row(table, "vision", $"ViT: depth {q.Vision.Depth}, width {q.Vision.EmbedDim}, {q.Vision.NumHeads} heads, patch {q.Vision.PatchSize}, merge {q.Vision.SpatialMergeSize}");
                 Row(table, "image tokens", $"dynamic: one per {unit}×{unit} pixels of the resized image, (H/{unit})×(W/{unit}) (token id {q.ImageTokenId})");
+                break;
+            case Qwen25VLConfig q:
+                int unit25 = q.Vision.PatchSize * q.Vision.SpatialMergeSize;
+                Row(table, "vision", $"ViT: depth {q.Vision.Depth}, width {q.Vision.HiddenSize}, {q.Vision.NumHeads} heads, MLP {q.Vision.IntermediateSize}, " +
+                                     $"patch {q.Vision.PatchSize}, merge {q.Vision.SpatialMergeSize}, window {q.Vision.WindowSize} px, " +
+                                     $"full attention in blocks [{string.Join(", ", q.Vision.FullAttentionBlocks)}]");
+                Row(table, "image tokens", $"dynamic: one per {unit25}×{unit25} pixels of the resized image, (H/{unit25})×(W/{unit25}) (token id {q.ImageTokenId})");
                 break;
         }
         AnsiConsole.Write(table);

@@ -14,9 +14,10 @@ public static class ConfigReader
         {
             "llava" => ReadLlava(json, modelDir),
             "qwen2_vl" => ReadQwen2VL(json, modelDir),
+            "qwen2_5_vl" => ReadQwen25VL(json, modelDir),
             "" => throw new ModelLoadException($"{json.File}: no 'model_type'; cannot tell the architecture."),
             _ => throw new ModelLoadException(
-                $"{json.File}: model_type '{modelType}' is not supported. Supported: llava (LLaVA-1.5), qwen2_vl (Qwen2-VL)."),
+                $"{json.File}: model_type '{modelType}' is not supported. Supported: llava (LLaVA-1.5), qwen2_vl (Qwen2-VL), qwen2_5_vl (Qwen2.5-VL)."),
         };
     }
 
@@ -74,6 +75,51 @@ public static class ConfigReader
         };
     }
 
+    /// <summary>Qwen2.5-VL: defaults of transformers 4.49's Qwen2_5_VLConfig / Qwen2_5_VLVisionConfig.</summary>
+    private static Qwen25VLConfig ReadQwen25VL(JsonConfig json, string dir)
+    {
+        // Flat hub configs as for Qwen2-VL; newer files nest the text fields under text_config.
+        var text = json.Section("text_config") ?? json;
+        var vision = json.Section("vision_config") ?? Empty(json, "vision_config");
+        var decoder = ReadDecoder(text, "qwen2_5_vl", json.File, tieDefault: false);
+        var config = new Qwen25VLConfig
+        {
+            ModelType = "qwen2_5_vl",
+            Directory = dir,
+            Text = decoder,
+            Vision = new Qwen25VisionConfig
+            {
+                Depth = vision.Int("depth", 32),
+                HiddenSize = vision.Int("hidden_size", 3584),
+                IntermediateSize = vision.Int("intermediate_size", 3420),
+                NumHeads = vision.Int("num_heads", 16),
+                HiddenAct = vision.String("hidden_act", "silu"),
+                PatchSize = vision.Int("patch_size", 14),
+                TemporalPatchSize = vision.Int("temporal_patch_size", 2),
+                SpatialMergeSize = vision.Int("spatial_merge_size", 2),
+                InChannels = vision.Int("in_channels", 3),
+                WindowSize = vision.Int("window_size", 112),
+                OutHiddenSize = vision.Int("out_hidden_size", 3584),
+                FullAttentionBlocks = vision.LongList("fullatt_block_indexes", [7, 15, 23, 31]).Select(x => (int)x).ToArray(),
+                TokensPerSecond = vision.Double("tokens_per_second", 4),
+            },
+            ImageTokenId = json.Long("image_token_id", 151655),
+            VisionStartTokenId = json.Long("vision_start_token_id", 151652),
+            VisionEndTokenId = json.Long("vision_end_token_id", 151653),
+            VideoTokenId = json.Long("video_token_id", 151656),
+        };
+        var v = config.Vision;
+        if (v.HiddenSize % v.NumHeads != 0)
+            throw new ModelLoadException($"{json.File}: vision_config.hidden_size {v.HiddenSize} is not a multiple of num_heads {v.NumHeads}.");
+        if (v.WindowUnits < 1)
+            throw new ModelLoadException(
+                $"{json.File}: vision_config.window_size {v.WindowSize} is smaller than one merge unit ({v.SpatialMergeSize}×{v.PatchSize} px).");
+        if (v.OutHiddenSize != decoder.HiddenSize)
+            throw new ModelLoadException(
+                $"{json.File}: vision_config.out_hidden_size {v.OutHiddenSize} differs from the language model's hidden_size {decoder.HiddenSize}.");
+        return config;
+    }
+
     private static ClipVisionConfig ReadClip(JsonConfig? vision, string file)
     {
         // LlavaConfig builds CLIPVisionConfig(intermediate 4096, hidden 1024, patch 14, image 336, layers 24, heads 16,
@@ -103,12 +149,13 @@ public static class ConfigReader
 
     private static TextDecoderConfig ReadDecoder(JsonConfig text, string defaultType, string file, bool tieDefault)
     {
-        string type = text.String("model_type", defaultType == "qwen2_vl" ? "qwen2_vl" : "llama");
-        bool qwen = type is "qwen2_vl" or "qwen2" or "qwen2_vl_text";
+        string type = text.String("model_type", defaultType);
+        // Flat Qwen configs carry the composite type; nested text_config sections name their own text types.
+        bool qwen = type is "qwen2_vl" or "qwen2" or "qwen2_vl_text" or "qwen2_5_vl" or "qwen2_5_vl_text";
         if (!qwen && type != "llama")
             throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama and qwen2 are).");
 
-        // Llama defaults (LlamaConfig) vs Qwen2-VL defaults (Qwen2VLConfig): sizes, eps and theta differ.
+        // Llama defaults (LlamaConfig) vs Qwen2-VL defaults (Qwen2VLConfig; Qwen2_5_VLConfig has the same): sizes, eps and theta differ.
         int hidden = text.Int("hidden_size", qwen ? 8192 : 4096);
         int heads = text.Int("num_attention_heads", qwen ? 64 : 32);
         var rope = text.Section("rope_scaling");
@@ -121,7 +168,7 @@ public static class ConfigReader
                 throw new ModelLoadException($"{file}: rope_scaling type '{ropeType}' is not supported (only plain RoPE and M-RoPE).");
         }
         if (qwen && mrope is null)
-            throw new ModelLoadException($"{file}: Qwen2-VL needs rope_scaling.mrope_section (the multimodal rotary split).");
+            throw new ModelLoadException($"{file}: Qwen2-VL and Qwen2.5-VL need rope_scaling.mrope_section (the multimodal rotary split).");
 
         var config = new TextDecoderConfig
         {

@@ -40,7 +40,8 @@ public sealed class WeightNames
     public static WeightNames For(string modelType) => modelType switch
     {
         "llava" => Llava,
-        "qwen2_vl" => Qwen2VL,
+        // Qwen2.5-VL checkpoints use Qwen2-VL's key layouts (visual.*, model.*; newer model.visual.*, model.language_model.*).
+        "qwen2_vl" or "qwen2_5_vl" => Qwen2VL,
         _ => throw new ModelLoadException($"No weight-name rules for model_type '{modelType}'."),
     };
 

@@ -9,8 +9,9 @@ public static class ChatTemplates
     public static IChatTemplate For(string modelType, long? imageTokenId = null) => modelType switch
     {
         "llava" => new LlavaChatTemplate(imageTokenId),
-        "qwen2_vl" => new Qwen2VLChatTemplate(imageTokenId),
+        // Qwen2.5-VL checkpoints ship Qwen2-VL's chat template.
+        "qwen2_vl" or "qwen2_5_vl" => new Qwen2VLChatTemplate(imageTokenId),
         _ => throw new NotSupportedException(
-            $"No chat template for model_type \"{modelType}\"; supported: \"llava\" (LLaVA-1.5), \"qwen2_vl\" (Qwen2-VL)."),
+            $"No chat template for model_type \"{modelType}\"; supported: \"llava\" (LLaVA-1.5), \"qwen2_vl\" (Qwen2-VL), \"qwen2_5_vl\" (Qwen2.5-VL)."),
     };
 }
