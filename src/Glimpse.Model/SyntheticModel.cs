@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
@@ -5,7 +6,7 @@ using TorchSharp;
 
 namespace Glimpse.Model;
 
-/// <summary>The size of a randomly initialised LLaVA-layout model, for benchmarks.</summary>
+/// <summary>The size of a randomly initialised model (LLaVA or Qwen2.5-VL layout), for benchmarks.</summary>
 public sealed record SyntheticShape
 {
     public int Layers { get; init; } = 12;
@@ -14,7 +15,7 @@ public sealed record SyntheticShape
     public int KeyValueHeads { get; init; } = 12;
     public int Intermediate { get; init; } = 3072;
     public int Vocab { get; init; } = 32000;
-    /// <summary>Image tokens = (image/patch)²; 576 is LLaVA-1.5's 24×24.</summary>
+    /// <summary>Image tokens = side²: LLaVA (image/patch)², 576 for LLaVA-1.5's 24×24; Qwen2.5-VL the merged grid side.</summary>
     public int ImageTokensPerSide { get; init; } = 24;
     public int VisionLayers { get; init; } = 4;
     public int VisionHidden { get; init; } = 256;
@@ -54,6 +55,50 @@ public static class SyntheticModel
     {
         torch.manual_seed(seed);
         var model = new LlavaModel(LlavaConfig(shape));
+        model.eval();
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        return model;
+    }
+
+    /// <summary>
+    /// A Qwen2.5-VL layout: a window-attention ViT (window 112 px, full attention in every eighth block and the last,
+    /// so depth 32 gives Hugging Face's [7, 15, 23, 31]) and a Qwen2 decoder with M-RoPE split as [1/4, 3/8, 3/8] of
+    /// head_dim/2. Special ids sit at the top of the vocabulary: vision_start V−5, vision_end V−4, video V−3, image V−1.
+    /// </summary>
+    public static Qwen25VLConfig Qwen25VLConfig(SyntheticShape s)
+    {
+        int headDim = s.Hidden / s.Heads, half = headDim / 2;
+        int t = half / 4, h = (half - t) / 2;
+        return new()
+        {
+            ModelType = "qwen2_5_vl",
+            Directory = "(synthetic)",
+            ImageTokenId = s.Vocab - 1,
+            VisionStartTokenId = s.Vocab - 5,
+            VisionEndTokenId = s.Vocab - 4,
+            VideoTokenId = s.Vocab - 3,
+            Vision = new Qwen25VisionConfig
+            {
+                Depth = s.VisionLayers, HiddenSize = s.VisionHidden, IntermediateSize = s.VisionHidden * 8 / 3,
+                NumHeads = Math.Max(1, s.VisionHidden / 64), HiddenAct = "silu", PatchSize = PatchSize, TemporalPatchSize = 2,
+                SpatialMergeSize = 2, InChannels = 3, WindowSize = 112, OutHiddenSize = s.Hidden,
+                FullAttentionBlocks = Enumerable.Range(0, s.VisionLayers).Where(i => i % 8 == 7 || i == s.VisionLayers - 1).ToArray(),
+                TokensPerSecond = 2,
+            },
+            Text = new TextDecoderConfig
+            {
+                ModelType = "qwen2", VocabSize = s.Vocab, HiddenSize = s.Hidden, IntermediateSize = s.Intermediate,
+                NumLayers = s.Layers, NumHeads = s.Heads, NumKeyValueHeads = s.KeyValueHeads, HeadDim = headDim,
+                RmsNormEps = 1e-6, RopeTheta = 1_000_000, MropeSection = [t, h, half - t - h], QkvBias = true, OutputBias = false,
+                MlpBias = false, HiddenAct = "silu", MaxPositionEmbeddings = 32768, TieWordEmbeddings = false, BosTokenId = null, EosTokenIds = [2],
+            },
+        };
+    }
+
+    public static Qwen25VLModel Qwen25VL(SyntheticShape shape, int seed = 0)
+    {
+        torch.manual_seed(seed);
+        var model = new Qwen25VLModel(Qwen25VLConfig(shape));
         model.eval();
         foreach (var p in model.parameters()) p.requires_grad = false;
         return model;

@@ -13,6 +13,8 @@ internal static class SubjectFactory
 
     public static ExplanationSubject Qwen2VL(Qwen2VLFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 2, 3);
 
+    public static ExplanationSubject Qwen25VL(Qwen25VLFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 2, 5);
+
     private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) => new()
     {
         Model = model,

@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Families.Llava;
 using System.Text.Json.Nodes;
@@ -75,6 +76,58 @@ public sealed class LoaderTests : IDisposable
         var grid = reference["image_grid_thw"][0].data<long>().ToArray();
         using var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"], grid));
         TensorAssert.RelativeClose(reference["logits"], logits, 1e-4, "logits (new layout)");
+    }
+
+    [Fact]
+    public void Qwen25VLNewLayoutLoadsToTheSameModel()
+    {
+        using var reference = ReferenceSet.Qwen25VL();
+        string dir = Variant(reference.ModelDir, w => Rename(w, k =>
+            k.StartsWith("visual.") ? "model." + k
+            : k.StartsWith("model.") ? "model.language_model." + k["model.".Length..]
+            : k));
+        using var model = ModelLoader.Load(dir);
+        Assert.IsType<Qwen25VLModel>(model);
+        var grid = reference["image_grid_thw"][0].data<long>().ToArray();
+        using var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"], grid));
+        TensorAssert.RelativeClose(reference["logits"], logits, 1e-4, "logits (new layout)");
+    }
+
+    [Fact]
+    public void Qwen25VLNestedTextConfigReadsTheSameDecoder()
+    {
+        // Newer transformers write the decoder fields under text_config with model_type qwen2_5_vl_text.
+        using var reference = ReferenceSet.Qwen25VL();
+        var flat = (Qwen25VLConfig)ConfigReader.Read(reference.ModelDir);
+        string dir = Variant(reference.ModelDir, editConfig: json =>
+        {
+            var text = new JsonObject { ["model_type"] = "qwen2_5_vl_text" };
+            foreach (var key in new[] { "hidden_size", "intermediate_size", "num_attention_heads", "num_hidden_layers", "num_key_value_heads",
+                                         "rms_norm_eps", "rope_theta", "vocab_size", "max_position_embeddings", "tie_word_embeddings", "rope_scaling" })
+            {
+                text[key] = json[key]!.DeepClone();
+                json.Remove(key);
+            }
+            // Newer files keep the special ids at the top and repeat them in text_config.
+            text["bos_token_id"] = json["bos_token_id"]!.DeepClone();
+            text["eos_token_id"] = json["eos_token_id"]!.DeepClone();
+            json["text_config"] = text;
+        });
+        var nested = (Qwen25VLConfig)ConfigReader.Read(dir);
+        // Records compare arrays by reference: compare those apart.
+        Assert.Equal(flat.Text.EosTokenIds, nested.Text.EosTokenIds);
+        long[] noEos = [];
+        Assert.Equal(flat.Text with { EosTokenIds = noEos, MropeSection = null }, nested.Text with { EosTokenIds = noEos, MropeSection = null });
+        Assert.Equal(flat.Text.MropeSection!, nested.Text.MropeSection!);
+    }
+
+    [Fact]
+    public void Qwen25VLMergerWidthMustMatchTheDecoder()
+    {
+        using var reference = ReferenceSet.Qwen25VL();
+        string dir = Variant(reference.ModelDir, editConfig: json => json["vision_config"]!["out_hidden_size"] = 32);
+        var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
+        Assert.Contains("out_hidden_size", e.Message);
     }
 
     [Fact]
@@ -181,6 +234,7 @@ public sealed class LoaderTests : IDisposable
         var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
         Assert.Contains("mystery_vlm", e.Message);
         Assert.Contains("config.json", e.Message);
+        Assert.Contains("qwen2_5_vl", e.Message);   // the supported list names every family
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public sealed class ReferenceSet : IDisposable
 
     public static ReferenceSet Llava() => new("llava");
     public static ReferenceSet Qwen2VL() => new("qwen2vl");
+    public static ReferenceSet Qwen25VL() => new("qwen25vl");
 
     /// <summary>The shared reference folder: $GLIMPSE_REFERENCE_DIR, else ../shared/reference beside the repository.</summary>
     public static string Root
@@ -67,7 +68,8 @@ public sealed class ReferenceSet : IDisposable
 public static class TensorAssert
 {
     /// <summary>max|actual − expected| / max|expected| ≤ tolerance (the reference README's relative error).</summary>
-    public static void RelativeClose(Tensor expected, Tensor actual, double tolerance, string what)
+    /// <returns>the relative error, for reports</returns>
+    public static double RelativeClose(Tensor expected, Tensor actual, double tolerance, string what)
     {
         using var scope = NewDisposeScope();
         var e = expected.to(float64).cpu();
@@ -77,6 +79,7 @@ public static class TensorAssert
         double scale = e.abs().max().item<double>();
         double err = (a - e).abs().max().item<double>() / (scale == 0 ? 1 : scale);
         Assert.True(err <= tolerance, $"{what}: relative error {err:E3} > {tolerance:E1}");
+        return err;
     }
 
     public static void AbsoluteClose(Tensor expected, Tensor actual, double tolerance, string what)

@@ -52,6 +52,33 @@ public class RuntimeTests
     }
 
     [Fact]
+    public void Qwen25VLAnswersFromTextAndImageFile()
+    {
+        using var reference = ReferenceSet.Qwen25VL();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        Assert.IsType<Glimpse.Model.Families.Qwen25VL.Qwen25VLModel>(runtime.Model);
+        using var prompt = runtime.Prepare(RgbImage.Load(reference.ImagePath), Question);
+        // The reference README's worked example: the chat prompt with <|image_pad|> expanded to 10 copies.
+        long[] expected = [3, 7, 8, 9, 10, 11, 12, 13, 2, 3, 14, 290, .. Enumerable.Repeat(293L, 10), 291, 105, 298, 112, 114, 45, 163, 2, 3, 12];
+        Assert.Equal(expected, prompt.Layout.InputIds);
+        Assert.Equal(Enumerable.Range(12, 10), prompt.Layout.ImagePositions);
+        Assert.Equal(Enumerable.Range(23, 6), prompt.Layout.QuestionPositions);
+        Assert.Equal(new long[] { 1, 4, 10 }, prompt.Image.ImageGridThw);
+        TensorAssert.AbsoluteClose(reference["pixel_values"], prompt.Image.PixelValues, 1e-5, "pixel_values");
+
+        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = 6, StopAtEos = false });
+        Assert.Equal(6, answer.Generation.NewTokens.Length);
+        Assert.Equal(runtime.Tokenizer.Decode(answer.Generation.NewTokens.Where(id => !runtime.Tokenizer.IsSpecial(id)).ToArray()), answer.Text);
+        Assert.Equal(2, runtime.EosTokenIds.Single());   // generation_config.json
+
+        // The same ids and the stored pixel_values through the bare generator give the same answer.
+        var grid = reference["image_grid_thw"][0].data<long>().ToArray();
+        using var direct = AnswerGenerator.Generate(runtime.Model, expected, new(reference["pixel_values"], grid),
+            new GenerationOptions { MaxNewTokens = 6, StopAtEos = false });
+        Assert.Equal(direct.NewTokens, answer.Generation.NewTokens);
+    }
+
+    [Fact]
     public void MissingTokenizerIsAModelLoadErrorNamingTheFile()
     {
         using var reference = ReferenceSet.Llava();

@@ -13,8 +13,9 @@ using static TorchSharp.torch;
 namespace Glimpse.Cli.Commands;
 
 /// <summary>
-/// <c>glimpse bench runtime</c>: speed and memory of the runtime on a random-weight LLaVA-layout model of a chosen size —
-/// prefill, decoding, and the explain-mode forward (eager attention kept in the autograd graph) against the fused path.
+/// <c>glimpse bench runtime</c>: speed and memory of the runtime on a random-weight model of a chosen size and layout
+/// (LLaVA by default, or Qwen2.5-VL) — prefill, decoding, and the explain-mode forward (eager attention kept in the
+/// autograd graph) against the fused path.
 /// </summary>
 internal static class RuntimeBench
 {
@@ -24,32 +25,45 @@ internal static class RuntimeBench
         var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the image.", DefaultValueFactory = _ => 40 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to decode.", DefaultValueFactory = _ => 32 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
+        var family = new Option<string>("--family")
+        {
+            Description = "Model layout: llava (CLIP + projector + Llama) or qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE; " +
+                          "--image-side is then the merged token grid side).",
+            DefaultValueFactory = _ => "llava",
+        };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
         {
-            text, newTokens, repeats,
+            text, newTokens, repeats, family,
         };
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            Run(shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
+            string layout = parse.GetValue(family) ?? "llava";
+            if (layout is not ("llava" or "qwen2_5_vl"))
+                throw new UserInputException($"--family '{layout}' is not known; use llava or qwen2_5_vl.");
+            Run(layout, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;
         }));
         return command;
     }
 
-    private static void Run(SyntheticShape shape, int textTokens, int newTokens, int repeats)
+    private static void Run(string family, SyntheticShape shape, int textTokens, int newTokens, int repeats)
     {
-        using var model = SyntheticModel.Llava(shape);
-        var config = (LlavaConfig)model.Config;
-        int imageTokens = shape.ImageTokensPerSide * shape.ImageTokensPerSide;
+        bool qwen = family == "qwen2_5_vl";
+        using VisionLanguageModel model = qwen ? SyntheticModel.Qwen25VL(shape) : SyntheticModel.Llava(shape);
+        int side = shape.ImageTokensPerSide, imageTokens = side * side;
+        // Text ids stay below the special ids at the top of the vocabulary (Qwen2.5-VL: vision start/end, video, image).
+        int textIdLimit = qwen ? shape.Vocab - 5 : shape.Vocab - 2;
         var random = new Random(1);
-        long[] prompt = [1, .. Enumerable.Range(0, textTokens / 2).Select(_ => (long)random.Next(3, shape.Vocab - 2)),
-            .. Enumerable.Repeat(config.ImageTokenId, imageTokens),
-            .. Enumerable.Range(0, textTokens - textTokens / 2).Select(_ => (long)random.Next(3, shape.Vocab - 2))];
-        using var pixels = torch.randn(1, 3, config.Vision.ImageSize, config.Vision.ImageSize);
-        var image = new ImageInput(pixels);
+        long[] prompt = [1, .. Enumerable.Range(0, textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit)),
+            .. Enumerable.Repeat(model.Config.ImageTokenId, imageTokens),
+            .. Enumerable.Range(0, textTokens - textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit))];
+        // LLaVA: one square image [1, 3, S, S]. Qwen2.5-VL: patch rows [(2·side)², 3·2·14·14] on a (1, 2·side, 2·side) grid.
+        int imageSize = side * SyntheticModel.PatchSize;
+        using var pixels = qwen ? torch.randn(4L * imageTokens, 3 * 2 * SyntheticModel.PatchSize * SyntheticModel.PatchSize) : torch.randn(1, 3, imageSize, imageSize);
+        var image = qwen ? new ImageInput(pixels, [1, 2L * side, 2L * side]) : new ImageInput(pixels);
 
-        AnsiConsole.MarkupLine($"[bold]glimpse bench[/]: {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
+        AnsiConsole.MarkupLine($"[bold]glimpse bench[/] ({family}): {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
                                $"{imageTokens} image tokens, prompt {prompt.Length} tokens, {newTokens} new tokens; " +
                                $"{torch.get_num_threads()} threads, median of {repeats}");
 

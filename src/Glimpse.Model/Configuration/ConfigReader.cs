@@ -26,8 +26,8 @@ internal static class DecoderConfigReader
     /// <param name="defaultType">the text model_type to assume when the section names none ("llama", "qwen2_vl", …)</param>
     public static TextDecoderConfig Read(JsonConfig text, string defaultType, string file, bool tieDefault = false)
     {
-        string type = text.String("model_type", defaultType == "qwen2_vl" ? "qwen2_vl" : "llama");
-        bool qwen = type is "qwen2_vl" or "qwen2" or "qwen2_vl_text";
+        string type = text.String("model_type", defaultType);
+        bool qwen = type is "qwen2_vl" or "qwen2" or "qwen2_vl_text" or "qwen2_5_vl" or "qwen2_5_vl_text";
         if (!qwen && type != "llama")
             throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama and qwen2 are).");
 

@@ -1,4 +1,5 @@
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
 
 namespace Glimpse.Model.Families;
@@ -10,6 +11,7 @@ public static class ModelFamilies
     [
         new LlavaFamily(),
         new Qwen2VLFamily(),
+        new Qwen25VLFamily(),
     ];
 
     private static readonly Dictionary<string, ModelFamily> ByModelType = All.ToDictionary(f => f.ModelType, StringComparer.Ordinal);

@@ -21,7 +21,8 @@ public static class ImageProcessorFactory
         {
             case "CLIPImageProcessor" or "LlavaImageProcessor" or "CLIPFeatureExtractor":
                 return new ClipImageProcessor(ClipImageProcessorOptions.FromConfig(config), patchSize);
-            case "Qwen2VLImageProcessor":
+            // Qwen2.5-VL's processor class runs Qwen2-VL's algorithm unchanged.
+            case "Qwen2VLImageProcessor" or "Qwen2_5_VLImageProcessor":
                 var options = Qwen2VLImageProcessorOptions.FromConfig(config);
                 if (options.PatchSize != patchSize)
                     throw new InvalidDataException(
@@ -30,7 +31,7 @@ public static class ImageProcessorFactory
             default:
                 throw new InvalidDataException(
                     $"{config.Location}: image_processor_type {(type is null ? "is missing" : $"'{type}' is not supported")}; " +
-                    "supported are CLIPImageProcessor, LlavaImageProcessor and Qwen2VLImageProcessor.");
+                    "supported are CLIPImageProcessor, LlavaImageProcessor, Qwen2VLImageProcessor and Qwen2_5_VLImageProcessor.");
         }
     }
 }

@@ -75,3 +75,9 @@ public class Qwen2VLBaselineReferenceTests(Qwen2VLFixture fx) : BaselineReferenc
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen2VL(fx);
 }
+
+public class Qwen25VLBaselineReferenceTests(Qwen25VLFixture fx) : BaselineReferenceTests, IClassFixture<Qwen25VLFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
+}

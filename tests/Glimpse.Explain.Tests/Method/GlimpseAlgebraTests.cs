@@ -12,9 +12,14 @@ public class GlimpseAlgebraTests
 {
     private const double Tol = 1e-5;
 
-    public static TheoryData<string> Sets => new() { "llava", "qwen2vl" };
+    public static TheoryData<string> Sets => new() { "llava", "qwen2vl", "qwen25vl" };
 
-    private static ReferenceSet Open(string name) => name == "llava" ? ReferenceSet.Llava() : ReferenceSet.Qwen2VL();
+    private static ReferenceSet Open(string name) => name switch
+    {
+        "llava" => ReferenceSet.Llava(),
+        "qwen2vl" => ReferenceSet.Qwen2VL(),
+        _ => ReferenceSet.Qwen25VL(),
+    };
 
     private static long[] Positions(ReferenceSet r, string key) => r.Json["glimpse"]![key]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
 

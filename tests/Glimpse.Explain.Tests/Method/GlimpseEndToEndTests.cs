@@ -80,3 +80,9 @@ public class Qwen2VLGlimpseEndToEndTests(Qwen2VLFixture fx) : GlimpseEndToEndTes
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen2VL(fx);
 }
+
+public class Qwen25VLGlimpseEndToEndTests(Qwen25VLFixture fx) : GlimpseEndToEndTests, IClassFixture<Qwen25VLFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
+}

@@ -1,5 +1,6 @@
 using Glimpse.Model.Families;
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
 
 namespace Glimpse.Model.Tests.Families;
@@ -13,6 +14,7 @@ public class ModelFamilyRegistryTests
         Assert.Equal(types.Distinct().Count(), types.Count);
         Assert.Contains("llava", types);
         Assert.Contains("qwen2_vl", types);
+        Assert.Contains("qwen2_5_vl", types);
         foreach (var family in ModelFamilies.All) Assert.Same(family, ModelFamilies.For(family.ModelType));
     }
 
@@ -36,6 +38,7 @@ public class ModelFamilyRegistryTests
     [Theory]
     [InlineData("llava", typeof(LlavaFamily))]
     [InlineData("qwen2vl", typeof(Qwen2VLFamily))]
+    [InlineData("qwen25vl", typeof(Qwen25VLFamily))]
     public void Each_reference_folder_is_read_by_its_family_and_describes_itself(string set, Type family)
     {
         using var reference = new ReferenceSet(set);

@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Processing;
 
@@ -27,6 +28,15 @@ public class ImageProcessorFactoryTests
         var e = Assert.Throws<InvalidDataException>(() => ImageProcessorFactory.FromFolder(folder.Path, 14));
         Assert.Contains(folder.ConfigPath, e.Message);
         Assert.Contains(reason, e.Message);
+    }
+
+    [Theory]
+    [InlineData("Qwen2VLImageProcessor")]
+    [InlineData("Qwen2_5_VLImageProcessor")]
+    public void BothQwenProcessorNamesGiveQwen2VLsAlgorithm(string type)
+    {
+        using var folder = new TemporaryModelFolder($$"""{"image_processor_type": "{{type}}", "min_pixels": 3136, "max_pixels": 50176}""");
+        Assert.IsType<Qwen2VLImageProcessor>(ImageProcessorFactory.FromFolder(folder.Path, 14));
     }
 
     [Fact]
