@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Glimpse.Model.Modules;
 
 /// <summary>The SwiGLU feed-forward of Llama and Qwen2: down(act(gate(x)) · up(x)).</summary>
-public sealed class GatedMlp : CheckpointModule
+public sealed class GatedMlp : CheckpointModule, IFeedForward
 {
     private readonly Linear _gate, _up, _down;
     private readonly Func<Tensor, Tensor> _act;
@@ -29,7 +29,7 @@ public sealed class GatedMlp : CheckpointModule
 }
 
 /// <summary>The plain two-layer feed-forward of ViT encoders: fc2(act(fc1(x))).</summary>
-public sealed class VisionMlp : CheckpointModule
+public sealed class VisionMlp : CheckpointModule, IFeedForward
 {
     private readonly Linear _fc1, _fc2;
     private readonly Func<Tensor, Tensor> _act;

@@ -16,13 +16,14 @@ public sealed class RmsNorm : CheckpointModule
     }
 
     // Looked up each time: Module.to(dtype) replaces the registered tensor.
-    private Parameter Weight => get_parameter("weight")!;
+    public Tensor Forward(Tensor x) => Apply(x, get_parameter("weight")!, _eps);
 
-    public Tensor Forward(Tensor x)
+    /// <summary>The normalisation itself, for modules that keep the weight under another structure.</summary>
+    public static Tensor Apply(Tensor x, Tensor weight, double eps)
     {
         using var scope = NewDisposeScope();
         var x32 = x.to(float32);
-        var normed = x32 * torch.rsqrt(x32.pow(2).mean([-1], keepdim: true) + _eps);
-        return (Weight * normed.to(x.dtype)).MoveToOuterDisposeScope();
+        var normed = x32 * torch.rsqrt(x32.pow(2).mean([-1], keepdim: true) + eps);
+        return (weight * normed.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -47,7 +47,7 @@ public sealed record VisionSegments
 /// window or per frame in Qwen2.5-VL. Equal-length segments are folded into the batch dimension and attended at once,
 /// which gives what Hugging Face's block-diagonal mask gives (masked scores add exactly 0 after the softmax).
 /// </summary>
-public sealed class SegmentedVisionAttention : CheckpointModule
+public sealed class SegmentedVisionAttention : CheckpointModule, IVisionAttention
 {
     private readonly Linear _qkv, _proj;
     private readonly int _heads;
@@ -61,6 +61,12 @@ public sealed class SegmentedVisionAttention : CheckpointModule
         register_module("qkv", _qkv);
         register_module("proj", _proj);
     }
+
+    /// <summary>Reads the rotary tables and segments, which the Qwen towers always give.</summary>
+    public Tensor Forward(Tensor x, VisionAttentionInputs inputs) => Forward(x,
+        inputs.Cos ?? throw new ArgumentException("Segmented vision attention needs rotary tables."),
+        inputs.Sin ?? throw new ArgumentException("Segmented vision attention needs rotary tables."),
+        inputs.Segments ?? throw new ArgumentException("Segmented vision attention needs its segments."));
 
     /// <param name="x">[Np, C]</param>
     /// <param name="cos">[Np, hd] float32</param>

@@ -186,11 +186,15 @@ public sealed class ClipVisionTower : CheckpointModule
 
     private sealed class ClipEncoder : CheckpointModule
     {
-        private readonly ModuleList<ClipEncoderLayer> _layers;
+        private readonly ModuleList<VisionBlock> _layers;
 
         public ClipEncoder(ClipVisionConfig c) : base(nameof(ClipEncoder))
         {
-            _layers = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(_ => new ClipEncoderLayer(c)).ToArray());
+            _layers = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(_ => new VisionBlock(VisionBlockNames.Clip,
+                new VisionNorm(NormKind.LayerNorm, c.HiddenSize, c.LayerNormEps),
+                new ClipAttention(c.HiddenSize, c.NumHeads),
+                new VisionNorm(NormKind.LayerNorm, c.HiddenSize, c.LayerNormEps),
+                new VisionMlp(c.HiddenSize, c.IntermediateSize, c.HiddenAct))).ToArray());
             register_module("layers", _layers);
         }
 
@@ -199,40 +203,13 @@ public sealed class ClipVisionTower : CheckpointModule
             using var scope = NewDisposeScope();
             for (int i = 0; i < upToLayer; i++)
             {
-                h = _layers[i].Forward(h, recorder);
+                h = _layers[i].Forward(h, new VisionAttentionInputs(Recorder: recorder));
                 hiddenStates.Add(h.alias().DetachFromDisposeScope());
             }
         }
     }
 
-    private sealed class ClipEncoderLayer : CheckpointModule
-    {
-        private readonly LayerNorm _norm1, _norm2;
-        private readonly ClipAttention _attention;
-        private readonly VisionMlp _mlp;
-
-        public ClipEncoderLayer(ClipVisionConfig c) : base(nameof(ClipEncoderLayer))
-        {
-            _norm1 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-            _attention = new ClipAttention(c.HiddenSize, c.NumHeads);
-            _norm2 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-            _mlp = new VisionMlp(c.HiddenSize, c.IntermediateSize, c.HiddenAct);
-            register_module("layer_norm1", _norm1);
-            register_module("self_attn", _attention);
-            register_module("layer_norm2", _norm2);
-            register_module("mlp", _mlp);
-        }
-
-        public Tensor Forward(Tensor h, AttentionRecorder? recorder)
-        {
-            using var scope = NewDisposeScope();
-            h = h + _attention.Forward(_norm1.forward(h), recorder);
-            h = h + _mlp.Forward(_norm2.forward(h));
-            return h.MoveToOuterDisposeScope();
-        }
-    }
-
-    private sealed class ClipAttention : CheckpointModule
+    private sealed class ClipAttention : CheckpointModule, IVisionAttention
     {
         private readonly Linear _q, _k, _v, _out;
         private readonly int _heads;
@@ -251,8 +228,9 @@ public sealed class ClipVisionTower : CheckpointModule
         }
 
         /// <param name="x">[B, N, C]</param>
-        public Tensor Forward(Tensor x, AttentionRecorder? recorder)
+        public Tensor Forward(Tensor x, VisionAttentionInputs inputs)
         {
+            var recorder = inputs.Recorder;
             using var scope = NewDisposeScope();
             long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
             Tensor Heads(Linear proj) => proj.forward(x).view(b, n, _heads, d).transpose(1, 2);   // [B, H, N, d]

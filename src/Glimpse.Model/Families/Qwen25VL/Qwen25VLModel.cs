@@ -100,8 +100,12 @@ public sealed class Qwen25VisionTransformer : CheckpointModule
     {
         _c = c;
         _patchEmbed = new VisionPatchEmbed(c.InChannels, c.HiddenSize, c.TemporalPatchSize, c.PatchSize);
-        _blocks = nn.ModuleList(Enumerable.Range(0, c.Depth).Select(_ => new VisionBlock(c)).ToArray());
-        _merger = new PatchMerger(c);
+        _blocks = nn.ModuleList(Enumerable.Range(0, c.Depth).Select(_ => new VisionBlock(VisionBlockNames.Qwen,
+            new VisionNorm(NormKind.RmsNorm, c.HiddenSize, c.RmsNormEps),
+            new SegmentedVisionAttention(c.HiddenSize, c.NumHeads),
+            new VisionNorm(NormKind.RmsNorm, c.HiddenSize, c.RmsNormEps),
+            new GatedMlp(c.HiddenSize, c.IntermediateSize, bias: true, c.HiddenAct))).ToArray());
+        _merger = new PatchMerger(NormKind.RmsNorm, c.HiddenSize, c.SpatialMergeSize, c.OutHiddenSize, c.RmsNormEps);
         _rotary = new VisionRotary(c.HiddenSize / c.NumHeads);
         _fullAttentionBlocks = [.. c.FullAttentionBlocks];
         register_module("patch_embed", _patchEmbed);
@@ -141,7 +145,7 @@ public sealed class Qwen25VisionTransformer : CheckpointModule
         var frames = new VisionSegments(layout.FrameBoundaries);
         for (int i = 0; i < _blocks.Count; i++)
         {
-            x = _blocks[i].Forward(x, cos, sin, _fullAttentionBlocks.Contains(i) ? frames : windows);
+            x = _blocks[i].Forward(x, new VisionAttentionInputs(cos, sin, _fullAttentionBlocks.Contains(i) ? frames : windows));
             trace?.Add(x.alias().DetachFromDisposeScope());
         }
         var merged = _merger.Forward(x);                                                      // [K, out] window order
@@ -149,62 +153,5 @@ public sealed class Qwen25VisionTransformer : CheckpointModule
         // Back to raster order: raster unit u sits at the window-order slot where WindowIndex equals u.
         var restore = torch.tensor(layout.WindowIndex, device: pixels.device).argsort();      // [K]
         return merged.index_select(0, restore).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>x + proj(attn(RMSNorm(x))), then x + SwiGLU(RMSNorm(x)) with biases.</summary>
-    private sealed class VisionBlock : CheckpointModule
-    {
-        private readonly RmsNorm _norm1, _norm2;
-        private readonly SegmentedVisionAttention _attention;
-        private readonly GatedMlp _mlp;
-
-        public VisionBlock(Qwen25VisionConfig c) : base(nameof(VisionBlock))
-        {
-            _norm1 = new RmsNorm(c.HiddenSize, c.RmsNormEps);
-            _norm2 = new RmsNorm(c.HiddenSize, c.RmsNormEps);
-            _attention = new SegmentedVisionAttention(c.HiddenSize, c.NumHeads);
-            _mlp = new GatedMlp(c.HiddenSize, c.IntermediateSize, bias: true, c.HiddenAct);
-            register_module("norm1", _norm1);
-            register_module("norm2", _norm2);
-            register_module("attn", _attention);
-            register_module("mlp", _mlp);
-        }
-
-        /// <param name="x">[Np, C] window order</param>
-        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, VisionSegments segments)
-        {
-            using var scope = NewDisposeScope();
-            x = x + _attention.Forward(_norm1.Forward(x), cos, sin, segments);
-            x = x + _mlp.Forward(_norm2.Forward(x));
-            return x.MoveToOuterDisposeScope();
-        }
-    }
-
-    /// <summary>ln_q (RMSNorm) → fold each merge unit (merge² consecutive rows) → Linear → GELU (erf) → Linear to out_hidden.</summary>
-    private sealed class PatchMerger : CheckpointModule
-    {
-        private readonly RmsNorm _lnQ;
-        private readonly Sequential _mlp;
-        private readonly int _foldedWidth;
-
-        public PatchMerger(Qwen25VisionConfig c) : base(nameof(PatchMerger))
-        {
-            _foldedWidth = c.HiddenSize * c.SpatialMergeSize * c.SpatialMergeSize;
-            _lnQ = new RmsNorm(c.HiddenSize, c.RmsNormEps);
-            _mlp = nn.Sequential(
-                ("0", nn.Linear(_foldedWidth, _foldedWidth)),
-                ("1", nn.GELU()),
-                ("2", nn.Linear(_foldedWidth, c.OutHiddenSize)));
-            register_module("ln_q", _lnQ);
-            register_module("mlp", _mlp);
-        }
-
-        /// <param name="x">[Np, C]</param>
-        /// <returns>[Np / merge², out_hidden]</returns>
-        public Tensor Forward(Tensor x)
-        {
-            using var scope = NewDisposeScope();
-            return _mlp.forward(_lnQ.Forward(x).view(-1, _foldedWidth)).MoveToOuterDisposeScope();
-        }
     }
 }

@@ -50,8 +50,12 @@ public sealed class Qwen2VisionTransformer : CheckpointModule
     {
         _c = c;
         _patchEmbed = new VisionPatchEmbed(c.InChannels, c.EmbedDim, c.TemporalPatchSize, c.PatchSize);
-        _blocks = nn.ModuleList(Enumerable.Range(0, c.Depth).Select(_ => new VisionBlock(c)).ToArray());
-        _merger = new PatchMerger(c);
+        _blocks = nn.ModuleList(Enumerable.Range(0, c.Depth).Select(_ => new VisionBlock(VisionBlockNames.Qwen,
+            new VisionNorm(NormKind.LayerNorm, c.EmbedDim, c.LayerNormEps),
+            new SegmentedVisionAttention(c.EmbedDim, c.NumHeads),
+            new VisionNorm(NormKind.LayerNorm, c.EmbedDim, c.LayerNormEps),
+            new VisionMlp(c.EmbedDim, (int)(c.EmbedDim * c.MlpRatio), c.HiddenAct))).ToArray());
+        _merger = new PatchMerger(NormKind.LayerNorm, c.EmbedDim, c.SpatialMergeSize, c.OutputHiddenSize, c.LayerNormEps);
         _rotary = new VisionRotary(c.EmbedDim / c.NumHeads);
         register_module("patch_embed", _patchEmbed);
         register_module("blocks", _blocks);
@@ -78,7 +82,7 @@ public sealed class Qwen2VisionTransformer : CheckpointModule
         var frames = VisionSegments.PerFrame(gridThw);   // each frame attends only to itself
         foreach (var block in _blocks)
         {
-            x = block.Forward(x, cos, sin, frames);
+            x = block.Forward(x, new VisionAttentionInputs(cos, sin, frames));
             blockOutputs?.Add(x.alias().DetachFromDisposeScope());
         }
         return _merger.Forward(x).MoveToOuterDisposeScope();
@@ -86,57 +90,4 @@ public sealed class Qwen2VisionTransformer : CheckpointModule
 
     /// <summary>2-D rotary angles per patch row: the h-angles, then the w-angles ([Np, head_dim/2], float32).</summary>
     public Tensor RotaryAngles(long[] gridThw, Device device) => _rotary.Angles(gridThw, _c.SpatialMergeSize, device);
-
-    private sealed class VisionBlock : CheckpointModule
-    {
-        private readonly LayerNorm _norm1, _norm2;
-        private readonly SegmentedVisionAttention _attention;
-        private readonly VisionMlp _mlp;
-
-        public VisionBlock(Qwen2VisionConfig c) : base(nameof(VisionBlock))
-        {
-            _norm1 = nn.LayerNorm(c.EmbedDim, c.LayerNormEps);
-            _norm2 = nn.LayerNorm(c.EmbedDim, c.LayerNormEps);
-            _attention = new SegmentedVisionAttention(c.EmbedDim, c.NumHeads);
-            _mlp = new VisionMlp(c.EmbedDim, (int)(c.EmbedDim * c.MlpRatio), c.HiddenAct);
-            register_module("norm1", _norm1);
-            register_module("norm2", _norm2);
-            register_module("attn", _attention);
-            register_module("mlp", _mlp);
-        }
-
-        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, VisionSegments segments)
-        {
-            using var scope = NewDisposeScope();
-            x = x + _attention.Forward(_norm1.forward(x), cos, sin, segments);
-            x = x + _mlp.Forward(_norm2.forward(x));
-            return x.MoveToOuterDisposeScope();
-        }
-    }
-
-    /// <summary>ln_q → fold each 2×2 block (4 consecutive rows) → Linear → GELU → Linear to the text width.</summary>
-    private sealed class PatchMerger : CheckpointModule
-    {
-        private readonly LayerNorm _lnQ;
-        private readonly Sequential _mlp;
-        private readonly int _foldedWidth;
-
-        public PatchMerger(Qwen2VisionConfig c) : base(nameof(PatchMerger))
-        {
-            _foldedWidth = c.EmbedDim * c.SpatialMergeSize * c.SpatialMergeSize;
-            _lnQ = nn.LayerNorm(c.EmbedDim, c.LayerNormEps);
-            _mlp = nn.Sequential(
-                ("0", nn.Linear(_foldedWidth, _foldedWidth)),
-                ("1", nn.GELU()),
-                ("2", nn.Linear(_foldedWidth, c.OutputHiddenSize)));
-            register_module("ln_q", _lnQ);
-            register_module("mlp", _mlp);
-        }
-
-        public Tensor Forward(Tensor x)
-        {
-            using var scope = NewDisposeScope();
-            return _mlp.forward(_lnQ.forward(x).view(-1, _foldedWidth)).MoveToOuterDisposeScope();
-        }
-    }
 }

@@ -1,0 +1,116 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Glimpse.Model.Modules;
+
+/// <summary>What a vision attention reads besides its input: rotary tables and segments (the Qwen towers), a recorder (CLIP).</summary>
+public sealed record VisionAttentionInputs(Tensor? Cos = null, Tensor? Sin = null, VisionSegments? Segments = null, AttentionRecorder? Recorder = null);
+
+/// <summary>The self-attention of a vision transformer block.</summary>
+public interface IVisionAttention
+{
+    Tensor Forward(Tensor x, VisionAttentionInputs inputs);
+}
+
+/// <summary>A position-wise feed-forward (<see cref="VisionMlp"/>, <see cref="GatedMlp"/>).</summary>
+public interface IFeedForward
+{
+    Tensor Forward(Tensor x);
+}
+
+public enum NormKind
+{
+    /// <summary>weight and bias, mean and variance (CLIP, Qwen2-VL).</summary>
+    LayerNorm,
+    /// <summary>weight only, root mean square (Qwen2.5-VL).</summary>
+    RmsNorm,
+}
+
+/// <summary>LayerNorm or RMSNorm over the last axis, with the parameters under the checkpoint's names (weight, bias).</summary>
+public sealed class VisionNorm : CheckpointModule
+{
+    private readonly NormKind _kind;
+    private readonly long _dim;
+    private readonly double _eps;
+
+    public VisionNorm(NormKind kind, int dim, double eps) : base(nameof(VisionNorm))
+    {
+        (_kind, _dim, _eps) = (kind, dim, eps);
+        register_parameter("weight", new Parameter(torch.ones(dim)));
+        if (kind == NormKind.LayerNorm) register_parameter("bias", new Parameter(torch.zeros(dim)));
+    }
+
+    // Looked up each time: Module.to(dtype) replaces the registered tensors.
+    public Tensor Forward(Tensor x) => _kind == NormKind.LayerNorm
+        ? nn.functional.layer_norm(x, [_dim], get_parameter("weight"), get_parameter("bias"), _eps)
+        : RmsNorm.Apply(x, get_parameter("weight")!, _eps);
+}
+
+/// <summary>Where a family's checkpoint keeps a block's four parts.</summary>
+public sealed record VisionBlockNames(string Norm1, string Attention, string Norm2, string Mlp)
+{
+    public static VisionBlockNames Clip { get; } = new("layer_norm1", "self_attn", "layer_norm2", "mlp");
+    public static VisionBlockNames Qwen { get; } = new("norm1", "attn", "norm2", "mlp");
+}
+
+/// <summary>
+/// The pre-norm vision transformer block every vision tower here is made of: x + attn(norm1(x)), then
+/// x + mlp(norm2(x)). Families differ only in the norm, the attention, the feed-forward and the key names.
+/// </summary>
+public sealed class VisionBlock : CheckpointModule
+{
+    private readonly VisionNorm _norm1, _norm2;
+    private readonly IVisionAttention _attention;
+    private readonly IFeedForward _mlp;
+
+    public VisionBlock(VisionBlockNames names, VisionNorm norm1, IVisionAttention attention, VisionNorm norm2, IFeedForward mlp)
+        : base(nameof(VisionBlock))
+    {
+        (_norm1, _attention, _norm2, _mlp) = (norm1, attention, norm2, mlp);
+        register_module(names.Norm1, norm1);
+        register_module(names.Attention, (nn.Module)attention);
+        register_module(names.Norm2, norm2);
+        register_module(names.Mlp, (nn.Module)mlp);
+    }
+
+    /// <param name="x">[.., N, C]</param>
+    public Tensor Forward(Tensor x, VisionAttentionInputs inputs)
+    {
+        using var scope = NewDisposeScope();
+        x = x + _attention.Forward(_norm1.Forward(x), inputs);
+        x = x + _mlp.Forward(_norm2.Forward(x));
+        return x.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// The Qwen vision towers' merger (<c>merger</c>): ln_q, then each merge × merge unit (merge² consecutive rows) folded
+/// into one row → Linear → GELU (erf) → Linear to the language model's width.
+/// </summary>
+public sealed class PatchMerger : CheckpointModule
+{
+    private readonly VisionNorm _lnQ;
+    private readonly Sequential _mlp;
+    private readonly int _foldedWidth;
+
+    public PatchMerger(NormKind norm, int width, int mergeSize, int outputWidth, double eps) : base(nameof(PatchMerger))
+    {
+        _foldedWidth = width * mergeSize * mergeSize;
+        _lnQ = new VisionNorm(norm, width, eps);
+        _mlp = nn.Sequential(
+            ("0", nn.Linear(_foldedWidth, _foldedWidth)),
+            ("1", nn.GELU()),
+            ("2", nn.Linear(_foldedWidth, outputWidth)));
+        register_module("ln_q", _lnQ);
+        register_module("mlp", _mlp);
+    }
+
+    /// <param name="x">[Np, C], each merge unit's rows consecutive</param>
+    /// <returns>[Np / merge², out]</returns>
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return _mlp.forward(_lnQ.Forward(x).view(-1, _foldedWidth)).MoveToOuterDisposeScope();
+    }
+}
