@@ -15,7 +15,7 @@ public class HtmlReportBrowserTests
     {
         string folder = Path.Combine(AppContext.BaseDirectory, "report-output", name);
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        return ReportWriter.Write(folder, result, SampleResults.Photo(), SampleResults.LlavaGeometry, SampleResults.TokenCellSize, MapNormalization.MinMax).ReportHtml;
+        return ReportWriter.Write(folder, result, SampleResults.Photo(), MapNormalization.MinMax).ReportHtml;
     }
 
     private static void NoScriptErrors(string log) =>

@@ -45,7 +45,7 @@ public class ResultJsonTests
     public void DoublesSurviveBitForBit()
     {
         double[] awkward = [0.1 + 0.2, 1e-300, -2.5e-17, 1 / 3.0, double.Epsilon, 123456789.123456789, 0, -0.0];
-        var result = SampleResults.Glimpse() with { ImageMap = new TokenGridMap(2, 4, awkward), PerTokenMaps = null };
+        var result = SampleResults.Glimpse() with { ImageMap = new ImageTokenMap(SampleResults.Layout, [.. awkward, .. awkward]), PerTokenMaps = null };
         var back = ResultJson.Deserialize(ResultJson.Serialize(result));
         for (int i = 0; i < awkward.Length; i++)
             Assert.Equal(BitConverter.DoubleToInt64Bits(awkward[i]), BitConverter.DoubleToInt64Bits(back.ImageMap.Values[i]));
@@ -123,9 +123,11 @@ public class ResultJsonTests
     [Fact]
     public void NonFiniteNumbersAreRefusedWithTheirPath()
     {
-        var result = SampleResults.Glimpse() with { ImageMap = new TokenGridMap(1, 2, [1, double.NaN]), PerTokenMaps = null };
+        double[] values = new double[16];
+        values[1] = double.NaN;
+        var result = SampleResults.Glimpse() with { ImageMap = new ImageTokenMap(SampleResults.Layout, values), PerTokenMaps = null };
         var error = Assert.Throws<ArgumentException>(() => ResultJson.Serialize(result));
-        Assert.Contains("image_map.values[1]", error.Message);
+        Assert.Contains("image_tokens[1].value", error.Message);
 
         var tokens = SampleResults.Glimpse().AnswerTokens.ToArray();
         tokens[2] = tokens[2] with { Relevance = double.PositiveInfinity };

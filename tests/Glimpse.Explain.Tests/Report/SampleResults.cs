@@ -16,6 +16,18 @@ internal static class SampleResults
 
     public static ImageGeometry LlavaGeometry { get; } = new(new PixelSize(48, 40), new PixelSize(38, 32), new PixelRect(3, 0, 32, 32));
 
+    /// <summary>The 4 × 4 grid of the sample's image tokens over <see cref="LlavaGeometry"/>.</summary>
+    public static ImageTokenLayout Layout { get; } = ImageTokenLayout.SingleGrid(4, 4, TokenCellSize, LlavaGeometry);
+
+    /// <summary>A map over a single grid of <paramref name="cellSize"/>-pixel cells; by default the model input is
+    /// the original itself (columns·cellSize × rows·cellSize).</summary>
+    public static ImageTokenMap GridMap(int rows, int columns, double[] values, ImageGeometry? geometry = null, int cellSize = TokenCellSize)
+    {
+        var input = new PixelSize(columns * cellSize, rows * cellSize);
+        geometry ??= new ImageGeometry(input, input, new PixelRect(0, 0, input.Width, input.Height));
+        return new ImageTokenMap(ImageTokenLayout.SingleGrid(rows, columns, cellSize, geometry), values);
+    }
+
     /// <summary>Sky above grass with a red ball on the right, so overlays can be checked by eye.</summary>
     public static RgbImage Photo(int width = 48, int height = 40)
     {
@@ -37,8 +49,10 @@ internal static class SampleResults
         return new RgbImage(width, height, pixels);
     }
 
-    public static ExplanationResult Glimpse(bool approximate = false, bool perTokenMaps = true)
+    /// <param name="geometry">Where the 4 × 4 grid of 8-pixel cells lies on the original; <see cref="LlavaGeometry"/> by default.</param>
+    public static ExplanationResult Glimpse(bool approximate = false, bool perTokenMaps = true, ImageGeometry? geometry = null)
     {
+        var layout = geometry is null ? Layout : ImageTokenLayout.SingleGrid(4, 4, TokenCellSize, geometry);
         var prompt = new List<PromptToken>
         {
             new(0, 1, "<s>", "bos", null),
@@ -64,9 +78,9 @@ internal static class SampleResults
             new(33, 29889, ".", 0.18, 0.82, 0.08, 0.99),
         ];
         // Each token looks at a different place; the red ball sits at the right of the crop (columns 2–3, rows 2–3).
-        TokenGridMap[] maps =
+        ImageTokenMap[] maps =
         [
-            Spot(0, 1, 0.4), Spot(2, 2, 1.3), Spot(1, 1, 0.2), Spot(2, 3, 2.1), Spot(3, 0, 0.3),
+            Spot(layout, 0, 1, 0.4), Spot(layout, 2, 2, 1.3), Spot(layout, 1, 1, 0.2), Spot(layout, 2, 3, 2.1), Spot(layout, 3, 0, 0.3),
         ];
         var response = new double[16];
         for (int t = 0; t < answer.Length; t++)
@@ -82,7 +96,7 @@ internal static class SampleResults
             Answer = "The ball is red.",
             PromptTokens = prompt,
             AnswerTokens = answer,
-            ImageMap = new TokenGridMap(4, 4, response),
+            ImageMap = new ImageTokenMap(layout, response),
             PerTokenMaps = perTokenMaps ? maps : null,
             Timings = new ExplanationTimings(1.84, 0.42, 3.17, 5.61),
             PeakMemoryBytes = 3_221_225_472,
@@ -91,12 +105,12 @@ internal static class SampleResults
     }
 
     /// <summary>A 4 × 4 map peaking at (row, col), falling off with distance, plus a small floor.</summary>
-    private static TokenGridMap Spot(int row, int col, double peak)
+    private static ImageTokenMap Spot(ImageTokenLayout layout, int row, int col, double peak)
     {
         var values = new double[16];
         for (int r = 0; r < 4; r++)
             for (int c = 0; c < 4; c++)
                 values[r * 4 + c] = 0.01 + peak / (1 + (r - row) * (r - row) + (c - col) * (c - col));
-        return new TokenGridMap(4, 4, values);
+        return new ImageTokenMap(layout, values);
     }
 }
