@@ -82,6 +82,14 @@ public class FaithfulnessTests
     }
 
     [Fact]
+    public void ATiledLayoutIsRefusedByNameUntilTilesCanBePerturbed()
+    {
+        var error = Assert.Throws<NotSupportedException>(() => ModelInputPlanes.SingleGrid(Report.SampleResults.TwoGrids()));
+        Assert.Contains("2 grids (base, high-res)", error.Message);
+        Assert.Same(Report.SampleResults.Layout.Grids[0], ModelInputPlanes.SingleGrid(Report.SampleResults.Layout.WithLeadingUnplaced(0)));
+    }
+
+    [Fact]
     public void TheRandomControlIsSeededAndDiffersFromAMapsOrdering()
     {
         using var c = new Case("llava");
