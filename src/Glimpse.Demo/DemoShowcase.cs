@@ -69,7 +69,7 @@ public static class DemoShowcase
                 new ExplainRequest(image, item.Question, explainer) { PerTokenMaps = true }, cancellation: cancellation));
             string folder = $"{i + 1:D2}-{sample.Name}";
             string dir = Path.Combine(outDir, folder);
-            ReportWriter.Write(dir, outcome.Result, outcome.Image, outcome.Geometry, outcome.TokenCellSize, MapNormalization.MinMax);
+            ReportWriter.Write(dir, outcome.Result, outcome.Image, MapNormalization.MinMax);
             File.WriteAllBytes(Path.Combine(dir, "image.png"), PngFiles.Encode(image));
             var evidence = SceneRenderer.EvidenceMask(item.Scene, item.EvidenceObjects);
             File.WriteAllBytes(Path.Combine(dir, "evidence.png"), PngFiles.EncodeMask(evidence, item.Scene.Width, item.Scene.Height));

@@ -17,8 +17,8 @@ public sealed record ExplainRequest(RgbImage Image, string Question, IExplainer 
 
 public enum ExplainStep { Generate, Explain }
 
-/// <summary>An explanation with what is needed to draw it over the original image.</summary>
-public sealed record ExplainOutcome(ExplanationResult Result, RgbImage Image, ImageGeometry Geometry, int TokenCellSize);
+/// <summary>An explanation with the original image it is drawn over (the result's layout places its maps there).</summary>
+public sealed record ExplainOutcome(ExplanationResult Result, RgbImage Image);
 
 /// <summary>
 /// The whole explain job on an open runtime, shared by the command line and the pipeline worker: prepare the prompt,
@@ -45,7 +45,7 @@ public static class ExplainRun
 
         var timings = new ExplanationTimings(generateSeconds, relevance.ForwardSeconds, relevance.GradientSeconds, total.Elapsed.TotalSeconds);
         var result = ExplanationBuilder.Build(runtime, prompt, answer, request.Explainer, relevance, timings, peak, request.PerTokenMaps);
-        return new ExplainOutcome(result, request.Image, prompt.Image.Geometry, prompt.Image.TokenCellSize);
+        return new ExplainOutcome(result, request.Image);
     }
 
     private static torch.Tensor EncodeImage(VisionLanguageRuntime runtime, PreparedPrompt prompt)

@@ -27,7 +27,6 @@ public static class ExplanationBuilder
             answer.AnswerPositions[t], id, tokenizer.TokenText(id),
             relevance.VisualWeights[t], relevance.PromptWeights[t], relevance.JointRelevance[t], relevance.Probabilities[t])).ToList();
 
-        int h = prompt.Image.TokenGridHeight, w = prompt.Image.TokenGridWidth;
         var warnings = relevance.Warnings.ToList();
         if (answer.Generation.FinishReason == Model.Generation.FinishReason.ContextFull)
             warnings.Add("The answer was cut short by the model's context length.");
@@ -42,8 +41,8 @@ public static class ExplanationBuilder
             Answer = answer.Text,
             PromptTokens = promptTokens,
             AnswerTokens = answerTokens,
-            ImageMap = new TokenGridMap(h, w, relevance.ImageMap),
-            PerTokenMaps = includePerTokenMaps ? relevance.TokenImageMaps.Select(m => new TokenGridMap(h, w, m)).ToList() : null,
+            ImageMap = new ImageTokenMap(prompt.ImageTokens, relevance.ImageMap),
+            PerTokenMaps = includePerTokenMaps ? relevance.TokenImageMaps.Select(m => new ImageTokenMap(prompt.ImageTokens, m)).ToList() : null,
             Timings = timings,
             PeakMemoryBytes = peakMemoryBytes,
             Warnings = warnings,

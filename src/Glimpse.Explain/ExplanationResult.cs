@@ -7,7 +7,7 @@ namespace Glimpse.Explain;
 /// </summary>
 public sealed record ExplanationResult
 {
-    public const string CurrentSchemaVersion = "1.0";
+    public const string CurrentSchemaVersion = "2.0";
     public string SchemaVersion { get; init; } = CurrentSchemaVersion;
 
     public required ModelSummary Model { get; init; }
@@ -25,10 +25,11 @@ public sealed record ExplanationResult
     /// <summary>Every generated token, in order.</summary>
     public required IReadOnlyList<AnswerToken> AnswerTokens { get; init; }
 
-    /// <summary>The response-level map over image tokens (S_V for GLIMPSE), raw (not normalised).</summary>
-    public required TokenGridMap ImageMap { get; init; }
-    /// <summary>One map per answer token (R_t[V]) when asked for, in answer order.</summary>
-    public IReadOnlyList<TokenGridMap>? PerTokenMaps { get; init; }
+    /// <summary>The response-level map over image tokens (S_V for GLIMPSE), raw (not normalised), with the layout that
+    /// places the tokens on the image.</summary>
+    public required ImageTokenMap ImageMap { get; init; }
+    /// <summary>One map per answer token (R_t[V]) when asked for, in answer order, over the same layout as <see cref="ImageMap"/>.</summary>
+    public IReadOnlyList<ImageTokenMap>? PerTokenMaps { get; init; }
 
     public required ExplanationTimings Timings { get; init; }
     /// <summary>Peak resident memory of the process during the explanation step, in bytes (0 where the platform does
@@ -46,11 +47,5 @@ public sealed record PromptToken(int Position, long Id, string Text, string Role
 /// <summary>One generated token with its GLIMPSE weights (β^V, β^P, γ) and its probability p_t; baselines give
 /// equal weights.</summary>
 public sealed record AnswerToken(int Position, long Id, string Text, double VisualWeight, double PromptWeight, double Relevance, double Probability);
-
-/// <summary>Values over the image-token grid, row-major (Values.Length = Height · Width).</summary>
-public sealed record TokenGridMap(int Height, int Width, double[] Values)
-{
-    public double this[int row, int col] => Values[row * Width + col];
-}
 
 public sealed record ExplanationTimings(double GenerateSeconds, double ForwardSeconds, double GradientSeconds, double TotalSeconds);

@@ -1,12 +1,13 @@
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
+using Glimpse.Model.Processing;
 using static TorchSharp.torch;
 
 namespace Glimpse.Explain;
 
 /// <summary>
 /// What an explainer explains: a model, the teacher-forced sequence (prompt + answer), the image, and the position
-/// sets — V (image tokens, in grid order), P (the question's tokens), and for each answer token t its id y_t and the
+/// sets — V (image tokens, in sequence order), P (the question's tokens), and for each answer token t its id y_t and the
 /// position q_t whose output distribution produced it.
 /// </summary>
 public sealed class ExplanationSubject
@@ -20,9 +21,8 @@ public sealed class ExplanationSubject
     public required long[] PromptPositions { get; init; }
     public required long[] QueryPositions { get; init; }
     public required long[] AnswerIds { get; init; }
-    /// <summary>The image-token grid (rows × columns); Height · Width = |V|.</summary>
-    public required int GridHeight { get; init; }
-    public required int GridWidth { get; init; }
+    /// <summary>Where the image tokens V lie on the image; its TokenCount = |V|.</summary>
+    public required ImageTokenLayout ImageTokens { get; init; }
 
     public int AnswerLength => AnswerIds.Length;
 
@@ -38,8 +38,7 @@ public sealed class ExplanationSubject
             PromptPositions = prompt.Layout.QuestionPositions.Select(p => (long)p).ToArray(),
             QueryPositions = answer.QueryPositions.Select(p => (long)p).ToArray(),
             AnswerIds = answer.Generation.NewTokens,
-            GridHeight = prompt.Image.TokenGridHeight,
-            GridWidth = prompt.Image.TokenGridWidth,
+            ImageTokens = prompt.ImageTokens,
         };
 
     /// <summary>Checks the sets against each other and the sequence; a bad subject fails here, not in native code.</summary>
@@ -56,8 +55,8 @@ public sealed class ExplanationSubject
             if (q < 0 || q + 1 >= n || SequenceIds[q + 1] != AnswerIds[t])
                 throw new ArgumentException($"Answer token {t} (id {AnswerIds[t]}) is not at position q_t + 1 = {q + 1} of the sequence.");
         }
-        if (VisualPositions.Length != (long)GridHeight * GridWidth)
-            throw new ArgumentException($"{VisualPositions.Length} image tokens do not fill a {GridHeight}×{GridWidth} grid.");
+        if (VisualPositions.Length != ImageTokens.TokenCount)
+            throw new ArgumentException($"{VisualPositions.Length} image positions for a layout of {ImageTokens.TokenCount} image tokens.");
         if (VisualPositions.Concat(PromptPositions).Any(p => p < 0 || p >= n))
             throw new ArgumentException("An image or question position lies outside the sequence.");
     }

@@ -32,8 +32,9 @@ public class ExplainRunTests
         Assert.Equal(method, r.Method);
         Assert.Equal(method == "glimpse-fast", r.Approximate);
         Assert.Equal(5, r.AnswerTokens.Count);
-        Assert.Equal(r.ImageMap.Height * r.ImageMap.Width, r.ImageMap.Values.Length);
-        Assert.Equal(set switch { "llava" => (4, 4), "qwen2vl" => (2, 3), _ => (2, 5) }, (r.ImageMap.Height, r.ImageMap.Width));
+        var grid = Assert.Single(r.ImageMap.Layout.Grids);
+        Assert.Equal(r.ImageMap.Layout.TokenCount, r.ImageMap.Values.Length);
+        Assert.Equal(set switch { "llava" => (4, 4), "qwen2vl" => (2, 3), _ => (2, 5) }, (grid.Rows, grid.Columns));
         Assert.Equal(5, r.PerTokenMaps!.Count);
         Assert.Equal(6, r.PromptTokens.Count(t => t.Role == "question"));
         Assert.All(r.PromptTokens.Where(t => t.Role != "question"), t => Assert.Null(t.Saliency));
@@ -71,8 +72,7 @@ public class ExplainRunTests
             PromptPositions = SubjectFactory.Positions(reference, "P_positions"),
             QueryPositions = [],
             AnswerIds = [],
-            GridHeight = 4,
-            GridWidth = 4,
+            ImageTokens = SubjectFactory.GridLayout(4, 4),
         };
         Assert.Contains("zero tokens", Assert.Throws<ArgumentException>(() => new GlimpseExplainer(new GlimpseOptions()).Explain(subject)).Message);
     }

@@ -1,4 +1,5 @@
 using Glimpse.Model.Architectures;
+using Glimpse.Model.Processing;
 using Glimpse.Model.Tests;
 
 namespace Glimpse.Explain.Tests;
@@ -24,7 +25,13 @@ internal static class SubjectFactory
         PromptPositions = Positions(r, "P_positions"),
         QueryPositions = Positions(r, "q_positions"),
         AnswerIds = Positions(r, "y_ids"),
-        GridHeight = h,
-        GridWidth = w,
+        ImageTokens = GridLayout(h, w),
     };
+
+    /// <summary>One h × w grid of 1-pixel cells over an h × w input that is the original: the layout's shape is all explainers use.</summary>
+    public static ImageTokenLayout GridLayout(int h, int w)
+    {
+        var size = new PixelSize(w, h);
+        return ImageTokenLayout.SingleGrid(h, w, 1, new ImageGeometry(size, size, new PixelRect(0, 0, w, h)));
+    }
 }

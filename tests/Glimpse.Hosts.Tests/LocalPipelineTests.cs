@@ -103,7 +103,7 @@ public sealed class LocalPipelineTests(Azurite azurite)
         int resultBlobs = 0;
         await foreach (BlobItem _ in local.Blobs.GetBlobContainerClient(BlobLayout.ResultsContainer).GetBlobsAsync(BlobTraits.None, BlobStates.None, jobId + "/", default))
             resultBlobs++;
-        Assert.Equal(6, resultBlobs); // status.json, geometry.json and the four results, each written once
+        Assert.Equal(5, resultBlobs); // status.json and the four results, each written once
     }
 
     [Fact]

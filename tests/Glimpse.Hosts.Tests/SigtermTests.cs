@@ -75,7 +75,7 @@ public sealed class SigtermTests : IAsyncLifetime
         var results = new List<string>();
         await foreach (BlobItem item in blobs.GetBlobContainerClient(BlobLayout.ResultsContainer).GetBlobsAsync(BlobTraits.None, BlobStates.None, jobId + "/", default))
             results.Add(item.Name[(jobId.Length + 1)..]);
-        Assert.Equal(["geometry.json", "heatmap.png", "overlay.png", "report.html", "result.json", "status.json"], results.Order(StringComparer.Ordinal));
+        Assert.Equal(["heatmap.png", "overlay.png", "report.html", "result.json", "status.json"], results.Order(StringComparer.Ordinal));
         Assert.Equal(0, (await work.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.Equal(0, (await queues.GetQueueClient(StorageQueueNames.Completed).GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }

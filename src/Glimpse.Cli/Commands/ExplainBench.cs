@@ -5,6 +5,7 @@ using Glimpse.Explain;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Generation;
+using Glimpse.Model.Processing;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,6 +48,10 @@ internal static class ExplainBench
         using var model = SyntheticModel.Llava(shape);
         var config = (LlavaConfig)model.Config;
         int imageTokens = shape.ImageTokensPerSide * shape.ImageTokensPerSide;
+        // The synthetic image is the model input itself: one grid over it, no resize.
+        var inputSize = new PixelSize(config.Vision.ImageSize, config.Vision.ImageSize);
+        var layout = ImageTokenLayout.SingleGrid(shape.ImageTokensPerSide, shape.ImageTokensPerSide, config.Vision.PatchSize,
+            new ImageGeometry(inputSize, inputSize, new PixelRect(0, 0, inputSize.Width, inputSize.Height)));
         using var pixels = torch.randn(1, 3, config.Vision.ImageSize, config.Vision.ImageSize);
         var image = new ImageInput(pixels);
         using var features = Features(model, image);
@@ -74,7 +79,7 @@ internal static class ExplainBench
                 PromptPositions = Enumerable.Range(imageTokens + 1, promptLength - imageTokens - 1).Select(p => (long)p).ToArray(),
                 QueryPositions = Enumerable.Range(promptLength - 1, t).Select(p => (long)p).ToArray(),
                 AnswerIds = ids[promptLength..],
-                GridHeight = shape.ImageTokensPerSide, GridWidth = shape.ImageTokensPerSide,
+                ImageTokens = layout,
             };
             var options = new GlimpseOptions { MemoryBudgetBytes = budget };
             if (!warm)

@@ -78,6 +78,7 @@ internal static class ExplainCommand
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
             var result = Run(job, outDir);
             AnsiConsole.MarkupLine($"[bold]Answer:[/] {Markup.Escape(result.Answer)}");
+            AnsiConsole.MarkupLine($"[bold]Image tokens:[/] {Markup.Escape(ImageTokenLayoutText.Describe(result.ImageMap.Layout))}");
             AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(outDir)}/report.html (and result.json, heatmap.png, overlay.png)");
             return 0;
         }));
@@ -106,7 +107,7 @@ internal static class ExplainCommand
                     (step == ExplainStep.Generate ? answer : explain).Value = 100 * fraction;
                 });
                 answer.Value = explain.Value = 100;
-                ReportWriter.Write(outDir, outcome.Result, outcome.Image, outcome.Geometry, outcome.TokenCellSize, job.Normalization);
+                ReportWriter.Write(outDir, outcome.Result, outcome.Image, job.Normalization);
                 write.Value = 100;
                 result = outcome.Result;
             });

@@ -7,11 +7,13 @@ namespace Glimpse.Explain.Evaluation;
 /// The common ground on which an explanation is compared with a reference: a grid of cells (14 × 14 by default, the
 /// VQA-HAT protocol) laid evenly over the <b>original</b> image, whatever its aspect ratio.
 /// <list type="bullet">
-/// <item>An explanation lives on the model's image-token grid over the model input. It is laid back onto the original
-/// exactly as the overlay is drawn (<see cref="TokenGridSampler"/>: through the processor's resize/crop geometry,
-/// bilinear between token centres) at <see cref="SamplesPerCell"/>² sample points per grid cell, then each cell is the
-/// mean of its samples. Where the model never saw the image (cropped away) a sample counts 0: the explanation put no
-/// relevance there.</item>
+/// <item>An explanation lives on the image tokens, placed by their layout's grids. It is laid onto the original exactly
+/// as the overlay is drawn (the display form of <see cref="MapComposer"/>: each grid through the processor's
+/// resize/crop geometry, bilinear between token centres, grids summed as densities) at <see cref="SamplesPerCell"/>²
+/// sample points per grid cell, then each cell is the mean of its samples. Where the model never saw the image
+/// (cropped away) a sample counts 0: the explanation put no relevance there. The overlay's form rather than the exact
+/// box integral (result.json's image_map) keeps eval's numbers what they were for single-grid models and matches what
+/// a reader sees; every alignment metric is invariant to the map's scale, so its units do not matter.</item>
 /// <item>A reference (mask or map, any size) is area-averaged: each cell is the mean of the reference over exactly the
 /// part of the image it covers, partial pixels weighted by their covered area. A binary mask thus becomes the covered
 /// fraction of each cell.</item>
@@ -28,14 +30,11 @@ public sealed record ComparisonGrid(int Height, int Width)
     public int CellCount => Height * Width;
 
     /// <summary>An explanation over image tokens, on this grid over the original image (row-major).</summary>
-    /// <param name="geometry">How the processor turned the original into the model input.</param>
-    /// <param name="tokenCellSize">The side, in model-input pixels, of one token's square.</param>
-    public double[] FromTokenMap(TokenGridMap map, ImageGeometry geometry, int tokenCellSize)
+    public double[] FromTokenMap(ImageTokenMap map)
     {
         ArgumentNullException.ThrowIfNull(map);
-        ArgumentNullException.ThrowIfNull(geometry);
         var samples = new PixelSize(Width * SamplesPerCell, Height * SamplesPerCell);
-        var sampler = new TokenGridSampler(samples, geometry, tokenCellSize, map, map.Values);
+        var sampler = MapComposer.Field(map).Sampler(samples);
         var cells = new double[CellCount];
         for (int y = 0; y < samples.Height; y++)
             for (int x = 0; x < samples.Width; x++)

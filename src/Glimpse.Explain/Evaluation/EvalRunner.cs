@@ -115,7 +115,6 @@ public static class EvalRunner
         using var features = EncodeImage(runtime, prompt);
         using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = options.MaxNewTokens, ImageFeatures = features });
         var subject = ExplanationSubject.From(runtime.Model, prompt, answer, features);
-        var geometry = prompt.Image.Geometry;
         double[]? referenceCells = reference is null ? null : options.Grid.FromReference(reference);
         bool? correct = item.Answer is null ? null : AnswerMatching.Matches(answer.Text, item.Answer);
 
@@ -137,7 +136,7 @@ public static class EvalRunner
             var explainClock = Stopwatch.StartNew();
             var relevance = explainer.Explain(subject, null, cancellation);
             double explainSeconds = explainClock.Elapsed.TotalSeconds;
-            var map = new TokenGridMap(prompt.Image.TokenGridHeight, prompt.Image.TokenGridWidth, relevance.ImageMap);
+            var map = new ImageTokenMap(prompt.ImageTokens, relevance.ImageMap);
 
             faithfulnessClock.Restart();
             var curves = faithfulness?.Measure(relevance.ImageMap);
@@ -155,14 +154,14 @@ public static class EvalRunner
                 ReferenceKind = reference?.Kind,
                 Tags = item.Tags ?? new Dictionary<string, string>(),
                 Alignment = reference is { } r && referenceCells is { } cells
-                    ? AlignmentScores.Compute(options.Grid.FromTokenMap(map, geometry, prompt.Image.TokenCellSize), cells, r.Kind)
+                    ? AlignmentScores.Compute(options.Grid.FromTokenMap(map), cells, r.Kind)
                     : null,
                 Faithfulness = curves,
                 RandomControl = randomControl,
                 ExplainSeconds = explainSeconds,
                 FaithfulnessSeconds = faithfulnessSeconds,
             });
-            if (showExample) overlays[explainer.Method] = ExampleThumbnails.Overlay(image, geometry, prompt.Image.TokenCellSize, map);
+            if (showExample) overlays[explainer.Method] = ExampleThumbnails.Overlay(image, map);
         }
         progress(explainers[^1].Method, explainers.Count);
         var example = showExample

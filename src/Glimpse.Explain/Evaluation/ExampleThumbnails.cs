@@ -14,9 +14,9 @@ public static class ExampleThumbnails
     public static byte[] Image(RgbImage original) => SkiaImages.Jpeg(SkiaImages.FitWithin(original, MaxSide), Quality);
 
     /// <summary>The map laid onto the original by <see cref="HeatmapRenderer.OverlayPng"/> (min-max, no colour bar), then scaled down.</summary>
-    public static byte[] Overlay(RgbImage original, ImageGeometry geometry, int tokenCellSize, TokenGridMap map)
+    public static byte[] Overlay(RgbImage original, ImageTokenMap map)
     {
-        byte[] png = HeatmapRenderer.OverlayPng(original, geometry, tokenCellSize, map, MapNormalization.MinMax, Opacity, colorBar: false);
+        byte[] png = HeatmapRenderer.OverlayPng(original, map, MapNormalization.MinMax, Opacity, colorBar: false);
         return SkiaImages.Jpeg(SkiaImages.FitWithin(RgbImage.Decode(png), MaxSide), Quality);
     }
 

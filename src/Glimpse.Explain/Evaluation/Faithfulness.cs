@@ -60,7 +60,9 @@ public sealed record FaithfulnessCurves(PerturbationCurve Deletion, Perturbation
 /// round(j · K / Steps), j = 0 … Steps, so every curve has Steps + 1 points from 0 to all K cells. Deletion starts at
 /// the unperturbed score and ends at the all-substrate image; insertion starts at the blurred image and ends
 /// unperturbed. The perturbations change token cells only. The random control is the same measurement along a seeded
-/// random ordering. Every perturbed image is scored once per item: curves that share an image (the ends, and the same
+/// random ordering. The cells are those of the prompt's single token grid (<see cref="ModelInputPlanes.SingleGrid"/>;
+/// a tiled layout is not supported yet); an image token with no cell (LLaVA's CLS) has no pixels to change, so it is
+/// left out of every ordering and K counts cells, not image tokens. Every perturbed image is scored once per item: curves that share an image (the ends, and the same
 /// top-k set under different maps) share its score, and images are scored in batches.
 /// </summary>
 public sealed class Faithfulness : IDisposable
@@ -70,6 +72,7 @@ public sealed class Faithfulness : IDisposable
     private readonly FaithfulnessOptions _options;
     private readonly Tensor _original, _blurred;            // [3, H, W]
     private readonly int _gridHeight, _gridWidth, _cellSize;
+    private readonly int[] _cellTokens;                     // the image token that fills each cell, row-major
     private readonly int[] _tieBreak, _randomOrder;
     private readonly Dictionary<string, double> _scores = [];
 
@@ -81,30 +84,36 @@ public sealed class Faithfulness : IDisposable
         _options.Validate();
         _likelihood = new AnswerLikelihood(model, answer.FullIds, answer.QueryPositions.Select(p => (long)p).ToArray(), answer.Generation.NewTokens);
         _layout = new ModelInputPlanes(prompt.Image);
-        (_gridHeight, _gridWidth, _cellSize) = (prompt.Image.TokenGridHeight, prompt.Image.TokenGridWidth, prompt.Image.TokenCellSize);
+        var grid = ModelInputPlanes.SingleGrid(prompt.ImageTokens);
+        (_gridHeight, _gridWidth, _cellSize, _cellTokens) = (grid.Rows, grid.Columns, grid.CellSize, grid.Tokens);
+        ImageTokenCount = prompt.ImageTokens.TokenCount;
         var random = new Random(_options.Seed);
         _tieBreak = Permutation(CellCount, random);
         _randomOrder = Permutation(CellCount, random);
         using var scope = NewDisposeScope();
         _original = _layout.Planes().DetachFromDisposeScope();
-        var grid = CellMask([Enumerable.Repeat(true, CellCount).ToArray()])[0];
-        _blurred = (_original * (1 - grid) + Blur(_original, _options.BlurSigmaCells * _cellSize) * grid).DetachFromDisposeScope();
+        var allCells = CellMask([Enumerable.Repeat(true, CellCount).ToArray()])[0];
+        _blurred = (_original * (1 - allCells) + Blur(_original, _options.BlurSigmaCells * _cellSize) * allCells).DetachFromDisposeScope();
     }
 
     /// <summary>K, the number of image-token cells.</summary>
     public int CellCount => _gridHeight * _gridWidth;
 
+    /// <summary>The number of image tokens a map has values for (cells plus tokens with no cell).</summary>
+    public int ImageTokenCount { get; }
+
     /// <summary>k_j for j = 0 … Steps.</summary>
     public int[] Schedule => Enumerable.Range(0, _options.Steps + 1)
         .Select(j => (int)Math.Round((double)j * CellCount / _options.Steps, MidpointRounding.AwayFromZero)).ToArray();
 
-    /// <summary>The curves along the ordering of a map over the image tokens (row-major over the token grid).</summary>
+    /// <summary>The curves along the ordering of a map over the image tokens (one value per image token, in sequence
+    /// order); each cell ranks by its token's value, tokens with no cell are left out.</summary>
     public FaithfulnessCurves Measure(double[] tokenMap)
     {
         ArgumentNullException.ThrowIfNull(tokenMap);
-        if (tokenMap.Length != CellCount) throw new ArgumentException($"the map has {tokenMap.Length} values for {CellCount} token cells", nameof(tokenMap));
+        if (tokenMap.Length != ImageTokenCount) throw new ArgumentException($"the map has {tokenMap.Length} values for {ImageTokenCount} image tokens", nameof(tokenMap));
         if (tokenMap.Any(v => !double.IsFinite(v))) throw new ArgumentException("the map holds a non-finite value", nameof(tokenMap));
-        int[] order = Enumerable.Range(0, CellCount).OrderByDescending(i => tokenMap[i]).ThenBy(i => _tieBreak[i]).ToArray();
+        int[] order = Enumerable.Range(0, CellCount).OrderByDescending(i => tokenMap[_cellTokens[i]]).ThenBy(i => _tieBreak[i]).ToArray();
         return Measure(order);
     }
 

@@ -8,8 +8,9 @@ namespace Glimpse.Explain.Evaluation;
 /// <summary>
 /// Converts between a processed image's <c>pixel_values</c> and the model input as an ordinary picture: normalised
 /// channel planes [3, H, W] over the model-input pixels, where token cell (r, c) covers rows r·s … (r+1)·s − 1 and
-/// columns c·s … (c+1)·s − 1 (s = <see cref="ProcessedImage.TokenCellSize"/>). Perturbations are made on the planes
-/// and packed back.
+/// columns c·s … (c+1)·s − 1 (s = the cell size of the image's one token grid). Perturbations are made on the planes
+/// and packed back. Only single-grid layouts are supported: a tiled input (several grids, each its own input image) is
+/// refused with a <see cref="NotSupportedException"/> until perturbing tiles is designed.
 /// <list type="bullet">
 /// <item>CLIP (LLaVA): <c>pixel_values</c> is [1, 3, H, W] already.</item>
 /// <item>Qwen2-VL: patch rows [t·h·w, 3·T·P·P] in (t, h / m, w / m, h % m, w % m) order, each flattened as (C, T, P, P)
@@ -20,12 +21,14 @@ namespace Glimpse.Explain.Evaluation;
 public sealed class ModelInputPlanes
 {
     private readonly ProcessedImage _image;
+    private readonly TokenGrid _grid;
     private readonly int _patch, _merge, _temporal;
 
     public ModelInputPlanes(ProcessedImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
         _image = image;
+        _grid = SingleGrid(image.Layout);
         if (image.ImageGridThw is null)
         {
             if (image.PixelValues.dim() != 4 || image.PixelValues.shape[0] != 1 || image.PixelValues.shape[1] != 3)
@@ -33,18 +36,29 @@ public sealed class ModelInputPlanes
             return;
         }
         long[] grid = image.ImageGridThw;
-        var size = image.Geometry.ModelInput;
+        var size = _grid.Geometry.ModelInput;
         if (grid[0] != 1 || size.Height % grid[1] != 0 || size.Width % grid[2] != 0)
             throw new ArgumentException($"a patch grid [{string.Join(", ", grid)}] does not tile a {size.Width}×{size.Height} single-frame image");
         _patch = (int)(size.Height / grid[1]);
-        _merge = image.TokenCellSize / _patch;
+        _merge = _grid.CellSize / _patch;
         _temporal = (int)(image.PixelValues.shape[1] / (3L * _patch * _patch));
-        if (_merge * _patch != image.TokenCellSize || 3L * _temporal * _patch * _patch != image.PixelValues.shape[1])
-            throw new ArgumentException($"pixel_values [{string.Join(", ", image.PixelValues.shape)}] do not match {_patch}-pixel patches merged {image.TokenCellSize / (double)_patch}×");
+        if (_merge * _patch != _grid.CellSize || 3L * _temporal * _patch * _patch != image.PixelValues.shape[1])
+            throw new ArgumentException($"pixel_values [{string.Join(", ", image.PixelValues.shape)}] do not match {_patch}-pixel patches merged {_grid.CellSize / (double)_patch}×");
     }
 
-    public int Height => _image.Geometry.ModelInput.Height;
-    public int Width => _image.Geometry.ModelInput.Width;
+    public int Height => _grid.Geometry.ModelInput.Height;
+    public int Width => _grid.Geometry.ModelInput.Width;
+
+    /// <summary>The one grid of a layout whose model input is perturbed as a picture; tiled layouts are not supported yet.</summary>
+    public static TokenGrid SingleGrid(ImageTokenLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return layout.Grids.Count == 1
+            ? layout.Grids[0]
+            : throw new NotSupportedException(
+                $"perturbing the model input is only supported for a single token grid; this layout has {layout.Grids.Count} grids "
+                + $"({string.Join(", ", layout.Grids.Select(g => g.Name))}), and perturbing tiled inputs is not implemented yet");
+    }
 
     /// <summary>The model input as planes [3, H, W], float32, normalised as the processor left it (a new tensor).</summary>
     public Tensor Planes()

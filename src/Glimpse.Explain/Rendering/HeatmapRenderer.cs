@@ -11,57 +11,69 @@ namespace Glimpse.Explain.Rendering;
 public static class HeatmapRenderer
 {
     /// <summary>
-    /// The token grid as flat cells of <paramref name="cellPixels"/> pixels (nearest: one colour per token, no
-    /// smoothing, so each token can be read off), above a <see cref="ColorBar"/> band.
-    /// The PNG is Width·cellPixels wide and Height·cellPixels + <see cref="ColorBar.BandHeight"/> tall.
+    /// The map as flat cells of <paramref name="cellPixels"/> pixels (nearest: one colour per cell, no smoothing, so
+    /// each can be read off), above a <see cref="ColorBar"/> band. A single grid is drawn as its own tokens; several
+    /// grids are drawn as the composed map's <see cref="MapComposer.BoxIntegral"/> over
+    /// <see cref="MapComposer.ComposedSize"/> cells of the original. Unplaced tokens are not drawn.
     /// </summary>
-    public static byte[] HeatmapPng(TokenGridMap map, MapNormalization mode, int cellPixels = 32)
+    public static byte[] HeatmapPng(ImageTokenMap map, MapNormalization mode, int cellPixels = 32)
     {
         ArgumentNullException.ThrowIfNull(map);
-        TokenGridMapChecks.RequireWellFormed(map);
+        if (map.Layout.Grids.Count == 1)
+            return CellsPng(map.Layout.Grids[0].Rows, map.Layout.Grids[0].Columns, map.GridValues(0), mode, cellPixels);
+        var (width, height) = MapComposer.ComposedSize(map.Layout);
+        return CellsPng(height, width, MapComposer.BoxIntegral(map, width, height), mode, cellPixels);
+    }
+
+    /// <summary>Rows × columns flat cells, row-major values; the PNG is columns·cellPixels wide and
+    /// rows·cellPixels + <see cref="ColorBar.BandHeight"/> tall.</summary>
+    private static byte[] CellsPng(int rows, int columns, double[] values, MapNormalization mode, int cellPixels)
+    {
         if (cellPixels <= 0) throw new ArgumentOutOfRangeException(nameof(cellPixels), $"cells need a positive size, got {cellPixels}");
-        double[] normalized = MapNormalizer.Normalize(map.Values, mode);
-        int width = map.Width * cellPixels, height = map.Height * cellPixels;
+        double[] normalized = MapNormalizer.Normalize(values, mode);
+        int width = columns * cellPixels, height = rows * cellPixels;
 
         using var bitmap = new SKBitmap(new SKImageInfo(width, height + ColorBar.BandHeight(width), SKColorType.Rgba8888, SKAlphaType.Opaque));
         using (var canvas = new SKCanvas(bitmap))
         {
             using var cell = new SKPaint();
-            for (int row = 0; row < map.Height; row++)
+            for (int row = 0; row < rows; row++)
             {
-                for (int col = 0; col < map.Width; col++)
+                for (int col = 0; col < columns; col++)
                 {
-                    cell.Color = Colormap.At(normalized[row * map.Width + col]);
+                    cell.Color = Colormap.At(normalized[row * columns + col]);
                     canvas.DrawRect(col * cellPixels, row * cellPixels, cellPixels, cellPixels, cell);
                 }
             }
-            ColorBar.Draw(canvas, new SKRectI(0, height, width, bitmap.Height), MapNormalizer.ValueRange(map.Values, mode), mode);
+            ColorBar.Draw(canvas, new SKRectI(0, height, width, bitmap.Height), MapNormalizer.ValueRange(values, mode), mode);
         }
         return SkiaImages.Png(bitmap);
     }
 
     /// <summary>
-    /// The map laid onto the original image. At every pixel the model saw, the normalised map t is interpolated
-    /// bilinearly at the pixel's centre (see <see cref="TokenGridSampler"/> for the geometry) and the colormap's colour
+    /// The map laid onto the original image. At every pixel the model saw, the composed map's display field
+    /// (<see cref="MapComposer.Field"/>: each grid interpolated bilinearly, grids summed) is normalised to t and the colormap's colour
     /// at t is alpha-blended over the original with weight <paramref name="opacity"/> · t: where the map is high the
     /// colour shows, where it is 0 the photo stays as it was, so the image stays readable around what the answer rests
     /// on. Pixels the model never saw (cropped away by the processor) keep their original colour exactly.
     /// The PNG is the original's size, plus a <see cref="ColorBar"/> band below when <paramref name="colorBar"/>.
     /// </summary>
-    /// <param name="geometry">How the processor turned this original into the model input; its Original must be the image's size.</param>
-    /// <param name="tokenCellSize">The side, in model-input pixels, of one token's square (<see cref="ProcessedImage.TokenCellSize"/>).</param>
+    /// <param name="map">The map; its layout's Original must be the image's size.</param>
     /// <param name="opacity">The colour's weight in the blend where the map is highest, 0 (original only) to 1 (colour only).</param>
-    public static byte[] OverlayPng(RgbImage original, ImageGeometry geometry, int tokenCellSize, TokenGridMap map,
-        MapNormalization mode, double opacity = 0.5, bool colorBar = true)
+    /// <param name="onlyGrid">Draw this grid of the layout alone instead of the composed map.</param>
+    public static byte[] OverlayPng(RgbImage original, ImageTokenMap map, MapNormalization mode, double opacity = 0.5, bool colorBar = true,
+        int? onlyGrid = null)
     {
         ArgumentNullException.ThrowIfNull(original);
-        ArgumentNullException.ThrowIfNull(geometry);
         ArgumentNullException.ThrowIfNull(map);
         if (!(opacity >= 0 && opacity <= 1)) throw new ArgumentOutOfRangeException(nameof(opacity), $"opacity must be in [0, 1], got {opacity}");
         var size = new PixelSize(original.Width, original.Height);
-        if (geometry.Original != size)
-            throw new ArgumentException($"the geometry is for a {geometry.Original.Width}×{geometry.Original.Height} original, the image is {size.Width}×{size.Height}", nameof(geometry));
-        var sampler = new TokenGridSampler(size, geometry, tokenCellSize, map, MapNormalizer.Normalize(map.Values, mode));
+        if (map.Layout.Original != size)
+            throw new ArgumentException(
+                $"the map's layout is for a {map.Layout.Original.Width}×{map.Layout.Original.Height} original, the image is {size.Width}×{size.Height}", nameof(map));
+        var field = MapComposer.Field(map, onlyGrid);
+        var sampler = field.Sampler(size);
+        var normalize = field.Normalizer(mode);
 
         int width = original.Width, height = original.Height, bandHeight = colorBar ? ColorBar.BandHeight(width) : 0;
         var rgba = new byte[width * (height + bandHeight) * 4];
@@ -72,8 +84,9 @@ public static class HeatmapRenderer
             for (int x = 0, i = y * width * 3, o = y * width * 4; x < width; x++, i += 3, o += 4)
             {
                 byte r = source[i], g = source[i + 1], b = source[i + 2];
-                if (sampler.TrySample(x, y, out double value))
+                if (sampler.TrySample(x, y, out double raw))
                 {
+                    double value = normalize(raw);
                     SKColor c = colours[Colormap.Index(value)];
                     double weight = opacity * value;
                     r = Blend(r, c.Red, weight);
@@ -91,7 +104,7 @@ public static class HeatmapRenderer
         if (colorBar)
         {
             using var canvas = new SKCanvas(bitmap);
-            ColorBar.Draw(canvas, new SKRectI(0, height, width, height + bandHeight), MapNormalizer.ValueRange(map.Values, mode), mode);
+            ColorBar.Draw(canvas, new SKRectI(0, height, width, height + bandHeight), field.ValueRange(mode), mode);
         }
         return SkiaImages.Png(bitmap);
     }
@@ -102,12 +115,14 @@ public static class HeatmapRenderer
     /// transparent where it did not. Drawn over that picture at opacity α it gives <see cref="OverlayPng"/> with
     /// opacity α (without a colour bar), which is how the HTML report's slider works.
     /// </summary>
-    public static byte[] ColorLayerPng(PixelSize size, ImageGeometry geometry, int tokenCellSize, TokenGridMap map, MapNormalization mode)
+    /// <param name="onlyGrid">Draw this grid of the layout alone instead of the composed map.</param>
+    public static byte[] ColorLayerPng(PixelSize size, ImageTokenMap map, MapNormalization mode, int? onlyGrid = null)
     {
-        ArgumentNullException.ThrowIfNull(geometry);
         ArgumentNullException.ThrowIfNull(map);
         if (size.Width <= 0 || size.Height <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"sizes must be positive, got {size.Width}×{size.Height}");
-        var sampler = new TokenGridSampler(size, geometry, tokenCellSize, map, MapNormalizer.Normalize(map.Values, mode));
+        var field = MapComposer.Field(map, onlyGrid);
+        var sampler = field.Sampler(size);
+        var normalize = field.Normalizer(mode);
 
         var rgba = new byte[size.Width * size.Height * 4];
         var colours = Colormap.Table;
@@ -116,7 +131,8 @@ public static class HeatmapRenderer
             if (!sampler.RowSeen(y)) return;
             for (int x = 0, o = y * size.Width * 4; x < size.Width; x++, o += 4)
             {
-                if (!sampler.TrySample(x, y, out double value)) continue;
+                if (!sampler.TrySample(x, y, out double raw)) continue;
+                double value = normalize(raw);
                 SKColor c = colours[Colormap.Index(value)];
                 rgba[o] = c.Red;
                 rgba[o + 1] = c.Green;

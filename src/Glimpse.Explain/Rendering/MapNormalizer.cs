@@ -16,30 +16,42 @@ public static class MapNormalizer
     public static double[] Normalize(double[] values, MapNormalization mode)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var normalized = new double[values.Length];
-        double[] sorted = SortedFinite(values);
-        if (sorted.Length == 0 || sorted[0] == sorted[^1]) return normalized;
+        return values.Select(Fit(values, mode)).ToArray();
+    }
+
+    /// <summary>
+    /// The normalisation <see cref="Normalize"/> applies to <paramref name="samples"/>, as a function that also places
+    /// values between them (the pixels of a map interpolated between its tokens). Linear modes are clamped to [0, 1];
+    /// for <see cref="MapNormalization.Rank"/> a value between two sample values gets the rank linearly between theirs.
+    /// </summary>
+    public static Func<double, double> Fit(double[] samples, MapNormalization mode)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        double[] sorted = SortedFinite(samples);
+        if (sorted.Length == 0 || sorted[0] == sorted[^1]) return _ => 0;
 
         if (mode == MapNormalization.Rank)
         {
             // Min-rank (ties share the lowest rank, so a map that is mostly zeros keeps its zeros at 0), divided by the
             // highest min-rank so the largest value is exactly 1 even when it is tied.
+            double[] levels = sorted.Distinct().ToArray();
             double highestRank = LowerBound(sorted, sorted[^1]);
-            for (int i = 0; i < values.Length; i++)
-                if (double.IsFinite(values[i])) normalized[i] = LowerBound(sorted, values[i]) / highestRank;
-            return normalized;
+            double[] ranks = levels.Select(v => LowerBound(sorted, v) / highestRank).ToArray();
+            return v =>
+            {
+                if (!double.IsFinite(v) || v <= levels[0]) return 0;
+                if (v >= levels[^1]) return 1;
+                int above = LowerBound(levels, v);
+                if (levels[above] == v) return ranks[above];
+                double share = (v - levels[above - 1]) / (levels[above] - levels[above - 1]);
+                return ranks[above - 1] + share * (ranks[above] - ranks[above - 1]);
+            };
         }
 
         var (low, high) = Range(sorted, mode);
-        for (int i = 0; i < values.Length; i++)
-        {
-            double v = values[i];
-            if (!double.IsFinite(v)) continue;
-            // low == high happens for percentiles when over 98% of the tokens are equal; the clipped linear map then
-            // tends to a step, which is what this gives: the few tokens above that level are 1, the rest 0.
-            normalized[i] = high > low ? Math.Clamp((v - low) / (high - low), 0, 1) : v > high ? 1 : 0;
-        }
-        return normalized;
+        // low == high happens for percentiles when over 98% of the tokens are equal; the clipped linear map then
+        // tends to a step, which is what this gives: the few tokens above that level are 1, the rest 0.
+        return v => !double.IsFinite(v) ? 0 : high > low ? Math.Clamp((v - low) / (high - low), 0, 1) : v > high ? 1 : 0;
     }
 
     /// <summary>

@@ -14,7 +14,9 @@ namespace Glimpse.Explain.Report;
 /// to a person:
 /// <list type="bullet">
 /// <item>the image with the map laid over it, an opacity slider, and a switch between the response-level map and each
-/// answer token's map (clicking an answer token selects its map too);</item>
+/// answer token's map (clicking an answer token selects its map too); the grids the image tokens lie on, and, when
+/// there are several, a switch between the composed map and each grid alone; the image tokens that have no cell, with
+/// their values (they are not drawn);</item>
 /// <item>the prompt as the model read it: question tokens tinted by their saliency, template tokens dimmed, the image
 /// placeholders folded into one chip;</item>
 /// <item>the answer, each token tinted by its joint relevance γ, with γ, β^V, β^P and p on hover and in a table;</item>
@@ -44,8 +46,10 @@ public static class HtmlReport
     /// the map is low or the model did not see the image).</param>
     /// <param name="perTokenOverlays">One such PNG per answer token, for <see cref="ExplanationResult.PerTokenMaps"/>; null for none.</param>
     /// <param name="mode">How the overlays were normalised, for the legend's values.</param>
+    /// <param name="gridOverlays">One such PNG per grid of the layout, each grid's part of the response-level map alone
+    /// (<see cref="HeatmapRenderer.ColorLayerPng"/> with its grid); null for none (a single grid is the composed map).</param>
     public static string Render(ExplanationResult result, RgbImage original, byte[] overlayPng,
-        IReadOnlyList<byte[]>? perTokenOverlays = null, MapNormalization mode = MapNormalization.MinMax)
+        IReadOnlyList<byte[]>? perTokenOverlays = null, MapNormalization mode = MapNormalization.MinMax, IReadOnlyList<byte[]>? gridOverlays = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(original);
@@ -59,6 +63,12 @@ public static class HtmlReport
                     nameof(perTokenOverlays));
             foreach (var png in perTokenOverlays) RequireSameSize(png, original, nameof(perTokenOverlays));
         }
+        if (gridOverlays is not null)
+        {
+            if (gridOverlays.Count != result.ImageMap.Layout.Grids.Count)
+                throw new ArgumentException($"{gridOverlays.Count} grid overlays for {result.ImageMap.Layout.Grids.Count} grids", nameof(gridOverlays));
+            foreach (var png in gridOverlays) RequireSameSize(png, original, nameof(gridOverlays));
+        }
         bool switchable = perTokenOverlays is not null;
 
         var page = new StringBuilder();
@@ -69,14 +79,14 @@ public static class HtmlReport
             """);
         AppendHeader(page, result);
         page.Append("<main class=\"layout\">\n<div class=\"column\">\n");
-        AppendViewer(page, result, original, overlayPng, switchable, mode);
+        AppendViewer(page, result, original, overlayPng, switchable, gridOverlays is not null, mode);
         page.Append("</div>\n<div class=\"column\">\n");
         AppendPrompt(page, result);
         AppendAnswer(page, result, switchable);
         AppendDetails(page, result, mode);
         page.Append("</div>\n</main>\n");
         page.Append($"<footer>Glimpse · result schema {Encode(result.SchemaVersion)} · this page is self-contained and works offline.</footer>\n");
-        AppendData(page, result, perTokenOverlays, mode);
+        AppendData(page, result, perTokenOverlays, gridOverlays, mode);
         page.Append($"<script>\n{Script}</script>\n</body>\n</html>\n");
         return page.ToString();
     }
@@ -93,9 +103,10 @@ public static class HtmlReport
                         + "(one gradient for all answer tokens instead of one per token). It approximates GLIMPSE; it is not the method.</div>\n");
     }
 
-    private static void AppendViewer(StringBuilder page, ExplanationResult result, RgbImage original, byte[] overlayPng, bool switchable, MapNormalization mode)
+    private static void AppendViewer(StringBuilder page, ExplanationResult result, RgbImage original, byte[] overlayPng, bool switchable,
+        bool gridSwitchable, MapNormalization mode)
     {
-        var (low, high) = MapNormalizer.ValueRange(result.ImageMap.Values, mode);
+        var (low, high) = MapComposer.Field(result.ImageMap).ValueRange(mode);
         string ratio = $"{original.Width} / {original.Height}";
         page.Append($"""
             <section class="card viewer">
@@ -114,9 +125,19 @@ public static class HtmlReport
             <div class="bar" style="background: {LegendGradient()}"></div>
             <span id="legend-high">{Encode(ColorBar.FormatValue(high))}</span>
             </div>
-            <div class="legend-note">{Encode(ColorBar.Caption(mode))} · {Colormap.Name} · {result.ImageMap.Height}×{result.ImageMap.Width} image tokens</div>
+            <div class="legend-note">{Encode(ColorBar.Caption(mode))} · {Colormap.Name} · {Encode(ImageTokenLayoutText.Describe(result.ImageMap.Layout))}</div>
 
             """);
+        AppendLayout(page, result.ImageMap);
+        if (gridSwitchable)
+        {
+            page.Append("<div class=\"map-switcher\" id=\"grid-switcher\" role=\"group\" aria-label=\"Which grid to show\">\n");
+            page.Append("<button type=\"button\" data-map=\"response\" aria-pressed=\"true\">All grids, composed</button>\n");
+            var grids = result.ImageMap.Layout.Grids;
+            for (int g = 0; g < grids.Count; g++)
+                page.Append($"<button type=\"button\" data-map=\"{GridMapId(g)}\" aria-pressed=\"false\">{Encode(grids[g].Name)} alone</button>\n");
+            page.Append("</div>\n");
+        }
         if (switchable)
         {
             page.Append("<div class=\"map-switcher\" id=\"map-switcher\" role=\"group\" aria-label=\"Which map to show\">\n");
@@ -127,6 +148,23 @@ public static class HtmlReport
         }
         page.Append($"<p class=\"map-caption\" id=\"map-caption\">{Encode(ResponseCaption)}</p>\n</section>\n");
     }
+
+    /// <summary>The grids the image tokens lie on, and the tokens with no cell (not drawn) with their values.</summary>
+    private static void AppendLayout(StringBuilder page, ImageTokenMap map)
+    {
+        var layout = map.Layout;
+        page.Append("<ul class=\"grids\" id=\"grids\">\n");
+        foreach (var grid in layout.Grids)
+            page.Append($"<li data-grid=\"{Encode(grid.Name)}\">grid {Encode(ImageTokenLayoutText.Describe(grid))}: {grid.CellCount} cells</li>\n");
+        page.Append("</ul>\n");
+        if (layout.UnplacedTokens.Count == 0) return;
+        int count = layout.UnplacedTokens.Count;
+        page.Append($"<p class=\"hint\" id=\"unplaced\">{count} image token{(count == 1 ? "" : "s")} with no cell, not drawn: ");
+        page.Append(string.Join(", ", layout.UnplacedTokens.Select(k => $"token {k} value {Number(map.Values[k])}")));
+        page.Append(".</p>\n");
+    }
+
+    private static string GridMapId(int grid) => $"grid-{grid.ToString(CultureInfo.InvariantCulture)}";
 
     private static void AppendPrompt(StringBuilder page, ExplanationResult result)
     {
@@ -196,7 +234,7 @@ public static class HtmlReport
             <dl class="facts">
             <dt>Method</dt><dd><span class="badge">{Encode(result.Method)}</span>{(result.Approximate ? " <span class=\"badge approximate\">approximate</span>" : "")}</dd>
             <dt>Model</dt><dd>{Encode(model.Name)} · {Encode(model.ModelType)} · {Encode(model.DType)} · {Encode(model.Device)}</dd>
-            <dt>Map</dt><dd>{result.ImageMap.Height}×{result.ImageMap.Width} image tokens · {Encode(ColorBar.Caption(mode))} · {Colormap.Name}</dd>
+            <dt>Map</dt><dd>{Encode(ImageTokenLayoutText.Describe(result.ImageMap.Layout))} · {Encode(ColorBar.Caption(mode))} · {Colormap.Name}</dd>
             <dt>Timings</dt><dd>generate {Seconds(timings.GenerateSeconds)} · forward {Seconds(timings.ForwardSeconds)} · gradients {Seconds(timings.GradientSeconds)} · <strong>total {Seconds(timings.TotalSeconds)}</strong></dd>
             <dt>Peak memory (process)</dt><dd>{(result.PeakMemoryBytes > 0 ? Bytes(result.PeakMemoryBytes) : "<span class=\"none\">not reported</span>")}</dd>
             </dl>
@@ -229,16 +267,27 @@ public static class HtmlReport
     }
 
     /// <summary>The maps the switcher offers, with their legend values; the response map's image is the overlay's own src.</summary>
-    private static void AppendData(StringBuilder page, ExplanationResult result, IReadOnlyList<byte[]>? perTokenOverlays, MapNormalization mode)
+    private static void AppendData(StringBuilder page, ExplanationResult result, IReadOnlyList<byte[]>? perTokenOverlays,
+        IReadOnlyList<byte[]>? gridOverlays, MapNormalization mode)
     {
-        var maps = new List<MapEntry> { Entry("response", null, result.ImageMap, ResponseCaption, mode) };
+        var maps = new List<MapEntry> { Entry("response", null, MapComposer.Field(result.ImageMap), ResponseCaption, mode) };
+        if (gridOverlays is not null)
+        {
+            var grids = result.ImageMap.Layout.Grids;
+            for (int g = 0; g < grids.Count; g++)
+            {
+                string caption = $"Grid {grids[g].Name} alone ({grids[g].Rows}×{grids[g].Columns} cells): the whole answer's map over this grid's tokens only.";
+                maps.Add(Entry(GridMapId(g), "data:image/png;base64," + Convert.ToBase64String(gridOverlays[g]), MapComposer.Field(result.ImageMap, g), caption, mode));
+            }
+        }
         if (perTokenOverlays is not null && result.PerTokenMaps is { } tokenMaps)
         {
             for (int t = 0; t < tokenMaps.Count; t++)
             {
                 var token = result.AnswerTokens[t];
                 string caption = $"Token {t + 1} of {tokenMaps.Count}, “{DisplayText(token.Text).Trim()}”: γ {Number(token.Relevance)} · β^V {Number(token.VisualWeight)} · p {Number(token.Probability)}";
-                maps.Add(Entry(t.ToString(CultureInfo.InvariantCulture), "data:image/png;base64," + Convert.ToBase64String(perTokenOverlays[t]), tokenMaps[t], caption, mode));
+                maps.Add(Entry(t.ToString(CultureInfo.InvariantCulture), "data:image/png;base64," + Convert.ToBase64String(perTokenOverlays[t]),
+                    MapComposer.Field(tokenMaps[t]), caption, mode));
             }
         }
         // The default encoder escapes <, > and &, so nothing in the JSON can close the script element.
@@ -247,9 +296,9 @@ public static class HtmlReport
 
     private sealed record MapEntry(string Id, string? Src, string Low, string High, string Caption);
 
-    private static MapEntry Entry(string id, string? src, TokenGridMap map, string caption, MapNormalization mode)
+    private static MapEntry Entry(string id, string? src, ComposedField field, string caption, MapNormalization mode)
     {
-        var (low, high) = MapNormalizer.ValueRange(map.Values, mode);
+        var (low, high) = field.ValueRange(mode);
         return new MapEntry(id, src, ColorBar.FormatValue(low), ColorBar.FormatValue(high), caption);
     }
 

@@ -9,7 +9,8 @@
   const legendLow = document.getElementById("legend-low");
   const legendHigh = document.getElementById("legend-high");
   const caption = document.getElementById("map-caption");
-  const buttons = Array.from(document.querySelectorAll("#map-switcher button[data-map]"));
+  // The answer-token switch and, with several grids, the grid switch: both pick one of data.maps.
+  const buttons = Array.from(document.querySelectorAll(".map-switcher button[data-map]"));
   const answerTokens = Array.from(document.querySelectorAll(".tok.answer[data-map]"));
   // The response-level map is already in the page as the overlay's src; the JSON only carries the others.
   const responseSource = overlay.getAttribute("src");

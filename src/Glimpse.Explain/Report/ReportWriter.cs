@@ -12,9 +12,10 @@ public sealed record ReportContent(byte[] ResultJson, byte[] HeatmapPng, byte[] 
 
 /// <summary>
 /// Writes everything a person looks at for one explanation into a folder: result.json (the data,
-/// <see cref="ResultJson"/>), heatmap.png (the token grid), overlay.png (the map on the full-size original, half
-/// opacity, with a colour bar) and report.html (<see cref="HtmlReport"/>, with the per-token maps when the result has
-/// them; those exist only inside the HTML).
+/// <see cref="ResultJson"/>), heatmap.png (the token grid, or the composed map when the layout has several grids),
+/// overlay.png (the composed map on the full-size original, half opacity, with a colour bar) and report.html
+/// (<see cref="HtmlReport"/>, with the per-token maps when the result has them and each grid alone when there are
+/// several; those exist only inside the HTML).
 /// </summary>
 public static class ReportWriter
 {
@@ -24,14 +25,12 @@ public static class ReportWriter
     /// </summary>
     public const int ReportImageMaxSide = 1280;
 
-    /// <param name="original">The image the model was given, before processing.</param>
-    /// <param name="geometry">How the processor turned it into the model input (<see cref="ProcessedImage.Geometry"/>).</param>
-    /// <param name="tokenCellSize"><see cref="ProcessedImage.TokenCellSize"/>.</param>
-    public static ReportFiles Write(string outDir, ExplanationResult result, RgbImage original, ImageGeometry geometry, int tokenCellSize, MapNormalization mode)
+    /// <param name="original">The image the model was given, before processing (the result's layout places the maps on it).</param>
+    public static ReportFiles Write(string outDir, ExplanationResult result, RgbImage original, MapNormalization mode)
     {
         ArgumentException.ThrowIfNullOrEmpty(outDir);
         // Everything is rendered before anything is written, so a bad input leaves no half-written folder.
-        var content = Render(result, original, geometry, tokenCellSize, mode);
+        var content = Render(result, original, mode);
         Directory.CreateDirectory(outDir);
         var files = new ReportFiles(
             Path.Combine(outDir, "result.json"), Path.Combine(outDir, "heatmap.png"),
@@ -47,22 +46,26 @@ public static class ReportWriter
     /// The four files' bytes without writing them anywhere, for writers that store them elsewhere (the pipeline puts
     /// them in blob storage). Text files are UTF-8 without a byte-order mark.
     /// </summary>
-    public static ReportContent Render(ExplanationResult result, RgbImage original, ImageGeometry geometry, int tokenCellSize, MapNormalization mode)
+    public static ReportContent Render(ExplanationResult result, RgbImage original, MapNormalization mode)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(original);
-        ArgumentNullException.ThrowIfNull(geometry);
         string json = ResultJson.Serialize(result);
         byte[] heatmap = HeatmapRenderer.HeatmapPng(result.ImageMap, mode);
-        byte[] overlay = HeatmapRenderer.OverlayPng(original, geometry, tokenCellSize, result.ImageMap, mode);
+        byte[] overlay = HeatmapRenderer.OverlayPng(original, result.ImageMap, mode);
 
         RgbImage shown = SkiaImages.FitWithin(original, ReportImageMaxSide);
         var shownSize = new PixelSize(shown.Width, shown.Height);
-        byte[] responseLayer = HeatmapRenderer.ColorLayerPng(shownSize, geometry, tokenCellSize, result.ImageMap, mode);
+        byte[] responseLayer = HeatmapRenderer.ColorLayerPng(shownSize, result.ImageMap, mode);
         var tokenLayers = result.PerTokenMaps?
-            .Select(map => HeatmapRenderer.ColorLayerPng(shownSize, geometry, tokenCellSize, map, mode))
+            .Select(map => HeatmapRenderer.ColorLayerPng(shownSize, map, mode))
             .ToList();
-        string html = HtmlReport.Render(result, shown, responseLayer, tokenLayers, mode);
+        // Each grid alone only when there is more than one: for a single grid it is the composed map itself.
+        int grids = result.ImageMap.Layout.Grids.Count;
+        var gridLayers = grids > 1
+            ? Enumerable.Range(0, grids).Select(g => HeatmapRenderer.ColorLayerPng(shownSize, result.ImageMap, mode, g)).ToList()
+            : null;
+        string html = HtmlReport.Render(result, shown, responseLayer, tokenLayers, mode, gridLayers);
         return new ReportContent(Encoding.UTF8.GetBytes(json), heatmap, overlay, Encoding.UTF8.GetBytes(html));
     }
 }

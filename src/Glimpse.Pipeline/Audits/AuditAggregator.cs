@@ -26,7 +26,8 @@ public sealed record AuditAggregation(string RunId, AuditAggregateDecision Decis
 /// <summary>
 /// Finishes audit runs: for every run without report.html, checks its jobs' status records; when every job is terminal
 /// (or the run is older than <see cref="AuditOptions.RunTimeout"/>, which fails what is left), reads each succeeded
-/// job's result.json and geometry.json and the case's reference, computes the alignment metrics on
+/// job's result.json (2.x with its image-token layout, or 1.x with the geometry.json 1.0 older workers wrote beside it)
+/// and the case's reference, computes the alignment metrics on
 /// <c>glimpse eval</c>'s comparison grid (<see cref="ComparisonGrid"/>, <see cref="AlignmentScores"/>), and writes
 /// summary.json, then report.html, both create-once. report.html is rendered from summary.json alone, so a crash
 /// between the two is finished on the next tick without recomputing.
@@ -148,10 +149,10 @@ public sealed partial class AuditAggregator(
         }
 
         var json = await results.ReadAsync(BlobLayout.ResultBlobs(jobId).ResultJson, cancellationToken).ConfigureAwait(false);
-        Explain.ExplanationResult result;
+        StoredResult result;
         try
         {
-            result = json is null ? throw new JsonException("result.json does not exist") : ResultJson.Deserialize(json.ToString());
+            result = json is null ? throw new JsonException("result.json does not exist") : StoredResult.Read(json.ToString());
         }
         catch (JsonException e)
         {
@@ -171,13 +172,35 @@ public sealed partial class AuditAggregator(
             : new AuditCaseOutcome(row with { Metrics = AuditSummaryBuilder.MetricValues(alignment) }, alignment);
     }
 
+    /// <summary>
+    /// A job's result.json, of either version: 2.x carries its map with the layout; 1.x (older workers) only the
+    /// grid's values, which need the geometry.json 1.0 written beside it.
+    /// </summary>
+    private sealed record StoredResult(string Answer, Explain.ImageTokenMap? Map, ResultVersion1? Version1)
+    {
+        public static StoredResult Read(string json)
+        {
+            if (ResultJson.SchemaVersion(json).StartsWith("1.", StringComparison.Ordinal))
+            {
+                var version1 = ResultVersion1.Deserialize(json);
+                return new StoredResult(version1.Answer, null, version1);
+            }
+            var result = ResultJson.Deserialize(json);
+            return new StoredResult(result.Answer, result.ImageMap, null);
+        }
+    }
+
     /// <summary>The job's map against the case's reference on the comparison grid, or why that cannot be computed.</summary>
-    private async Task<(AlignmentScores? Scores, string? Note)> AlignAsync(AuditRunRecord run, AuditRunJob job, string jobId, Explain.ExplanationResult result,
+    private async Task<(AlignmentScores? Scores, string? Note)> AlignAsync(AuditRunRecord run, AuditRunJob job, string jobId, StoredResult result,
         CancellationToken cancellationToken)
     {
-        var geometryJson = await results.ReadAsync(BlobLayout.GeometryBlob(jobId), cancellationToken).ConfigureAwait(false);
-        if (geometryJson is null)
-            return (null, "no alignment metrics: the job has no geometry.json (a worker older than audits ran it), so its map cannot be laid onto the image");
+        BinaryData? geometryJson = null;
+        if (result.Version1 is not null)
+        {
+            geometryJson = await results.ReadAsync(BlobLayout.GeometryBlob(jobId), cancellationToken).ConfigureAwait(false);
+            if (geometryJson is null)
+                return (null, "no alignment metrics: the job's result.json 1.x has no geometry.json beside it (a worker older than audits ran it), so its map cannot be laid onto the image");
+        }
         BinaryData? referenceBytes;
         try
         {
@@ -190,10 +213,10 @@ public sealed partial class AuditAggregator(
         if (referenceBytes is null) return (null, $"no alignment metrics: the reference '{job.Reference}' does not exist in the suite folder");
         try
         {
-            var geometry = PipelineJson.Deserialize<MapGeometry>(geometryJson);
+            var tokenMap = result.Map ?? result.Version1!.ToImageTokenMap(PipelineJson.Deserialize<MapGeometry>(geometryJson!));
             var reference = ReferenceImage.Decode(referenceBytes.ToArray(), job.ReferenceKind!.Value, $"'{job.Reference}'");
             var grid = ComparisonGrid.Default;
-            double[] map = grid.FromTokenMap(result.ImageMap, geometry.ToImageGeometry(), geometry.TokenCellSize);
+            double[] map = grid.FromTokenMap(tokenMap);
             return (AlignmentScores.Compute(map, grid.FromReference(reference), reference.Kind), null);
         }
         catch (Exception e) when (e is ImageDecodeException or JsonException or ArgumentException)

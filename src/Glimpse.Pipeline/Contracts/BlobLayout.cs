@@ -9,7 +9,8 @@ namespace Glimpse.Pipeline.Contracts;
 /// glimpse-jobs/jobs/{jobId}/{image}          the image(s), uploaded first
 /// glimpse-jobs/jobs/{jobId}/job.json         the manifest, uploaded last: its arrival commits the job
 /// glimpse-results/{jobId}/status.json        the status record
-/// glimpse-results/{jobId}/result.json        on success, with heatmap.png, overlay.png, report.html and geometry.json
+/// glimpse-results/{jobId}/result.json        on success, with heatmap.png, overlay.png and report.html
+/// glimpse-results/{jobId}/geometry.json      beside a result.json 1.x only: older workers wrote it, audits still read it
 /// glimpse-results/{jobId}/failure.json       on failure
 /// </code>
 /// </summary>
@@ -51,7 +52,7 @@ public static partial class BlobLayout
 
     public static string StatusBlob(string jobId) => ResultName(jobId, "status.json");
     public static string FailureBlob(string jobId) => ResultName(jobId, "failure.json");
-    /// <summary>The map's geometry (<see cref="MapGeometry"/>), written with the results, before result.json.</summary>
+    /// <summary>The map's geometry 1.0 (<see cref="MapGeometry"/>) that older workers wrote beside result.json 1.x.</summary>
     public static string GeometryBlob(string jobId) => ResultName(jobId, "geometry.json");
 
     /// <summary>The result blob names of a job in the results container.</summary>

@@ -142,14 +142,14 @@ public sealed partial class JobProcessor(
         try
         {
             outcome = await engine.ExplainAsync(manifest.Model, request, cancellationToken).ConfigureAwait(false);
-            content = ReportWriter.Render(outcome.Result, outcome.Image, outcome.Geometry, outcome.TokenCellSize, settings.Normalization);
+            content = ReportWriter.Render(outcome.Result, outcome.Image, settings.Normalization);
         }
         catch (Exception e) when (e is not OperationCanceledException && !TransientFailures.IsTransient(e))
         {
             throw new PoisonJobException(DeadLetterReasons.ExplainFailed, [$"explaining failed: {e.Message}"]);
         }
 
-        await WriteResultsAsync(jobId, content, MapGeometry.Of(outcome.Geometry, outcome.TokenCellSize), cancellationToken).ConfigureAwait(false);
+        await WriteResultsAsync(jobId, content, cancellationToken).ConfigureAwait(false);
         using (var finishing = Finishing())
         {
             await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, finishing.Token).ConfigureAwait(false);
@@ -195,15 +195,14 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>
-    /// The three views and the map's geometry first, result.json last: its existence is what later deliveries take as
-    /// "all results written".
+    /// The three views first, result.json last: its existence is what later deliveries take as "all results written".
+    /// (result.json 2.0 carries the map's layout and geometry, so the geometry.json older workers wrote is gone.)
     /// </summary>
-    private async Task WriteResultsAsync(string jobId, ReportContent content, MapGeometry geometry, CancellationToken cancellationToken)
+    private async Task WriteResultsAsync(string jobId, ReportContent content, CancellationToken cancellationToken)
     {
         var names = BlobLayout.ResultBlobs(jobId);
         var files = new (string Name, byte[] Bytes, string ContentType)[]
         {
-            (BlobLayout.GeometryBlob(jobId), PipelineJson.Serialize(geometry).ToArray(), "application/json"),
             (names.HeatmapPng, content.HeatmapPng, "image/png"),
             (names.OverlayPng, content.OverlayPng, "image/png"),
             (names.ReportHtml, content.ReportHtml, "text/html; charset=utf-8"),

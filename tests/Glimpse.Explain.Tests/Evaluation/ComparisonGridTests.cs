@@ -1,4 +1,5 @@
 using Glimpse.Explain.Evaluation;
+using Glimpse.Explain.Tests.Report;
 using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Tests.Evaluation;
@@ -40,12 +41,12 @@ public class ComparisonGridTests
     {
         // The model input is the original (32 × 32), 4 × 4 tokens of 8 pixels.
         var geometry = new ImageGeometry(new PixelSize(32, 32), new PixelSize(32, 32), new PixelRect(0, 0, 32, 32));
-        var constant = Grid.FromTokenMap(new TokenGridMap(4, 4, Enumerable.Repeat(0.7, 16).ToArray()), geometry, 8);
+        var constant = Grid.FromTokenMap(SampleResults.GridMap(4, 4, Enumerable.Repeat(0.7, 16).ToArray(), geometry));
         Assert.All(constant, v => Assert.Equal(0.7, v, 12));
 
         // One relevant token at the top-left: its own corner cell keeps the full value (clamped at the grid's edge), and
         // the value falls off bilinearly towards the far corner, which gets nothing.
-        var corner = Grid.FromTokenMap(new TokenGridMap(4, 4, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), geometry, 8);
+        var corner = Grid.FromTokenMap(SampleResults.GridMap(4, 4, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], geometry));
         Assert.Equal(1, corner[0], 12);
         Assert.Equal(0, corner[^1], 12);
         for (int d = 1; d < 14; d++) Assert.True(corner[d * 15] <= corner[(d - 1) * 15]);
@@ -56,7 +57,7 @@ public class ComparisonGridTests
     {
         // A 64 × 32 original of which the model saw the centre 32 × 32 (x from 16 to 48).
         var geometry = new ImageGeometry(new PixelSize(64, 32), new PixelSize(64, 32), new PixelRect(16, 0, 32, 32));
-        var cells = Grid.FromTokenMap(new TokenGridMap(4, 4, Enumerable.Repeat(1.0, 16).ToArray()), geometry, 8);
+        var cells = Grid.FromTokenMap(SampleResults.GridMap(4, 4, Enumerable.Repeat(1.0, 16).ToArray(), geometry));
         // Cells are 64/14 ≈ 4.57 pixels wide: columns 0–2 end before x = 13.8 and 11–13 start after 50.3: unseen.
         // Column 3 spans 13.7–18.3, partly seen; columns 4–9 lie inside.
         for (int r = 0; r < 14; r++)
@@ -98,15 +99,16 @@ public class ComparisonGridTests
             var mask = source.LoadReference(item)!;
             using var processed = runtime.ImageProcessor.Process(image);
             var oracle = new double[processed.ImageTokenCount];
-            for (int r = 0; r < processed.TokenGridHeight; r++)
-                for (int c = 0; c < processed.TokenGridWidth; c++)
+            var grid = Assert.Single(processed.Layout.Grids);
+            for (int r = 0; r < grid.Rows; r++)
+                for (int c = 0; c < grid.Columns; c++)
                 {
-                    var cell = processed.TokenCellOnOriginal(r, c);
-                    oracle[r * processed.TokenGridWidth + c] = Enumerable.Range(0, mask.Values.Length)
+                    var cell = grid.CellOnOriginal(r, c);
+                    oracle[grid.Tokens[r * grid.Columns + c]] = Enumerable.Range(0, mask.Values.Length)
                         .Where(i => i % mask.Width + 0.5 >= cell.Left && i % mask.Width + 0.5 < cell.Right && i / mask.Width + 0.5 >= cell.Top && i / mask.Width + 0.5 < cell.Bottom)
                         .Select(i => mask.Values[i]).DefaultIfEmpty(0).Average();
                 }
-            var map = Grid.FromTokenMap(new TokenGridMap(processed.TokenGridHeight, processed.TokenGridWidth, oracle), processed.Geometry, processed.TokenCellSize);
+            var map = Grid.FromTokenMap(new ImageTokenMap(processed.Layout, oracle));
             var scores = AlignmentScores.Compute(map, Grid.FromReference(mask), ReferenceKind.Mask);
             Assert.True(scores.PointingGame == 1, $"{item.Id}: {scores}");
             Assert.True(scores.AucJudd > 0.9 && scores.Cc > 0.5 && scores.Nss > 1 && scores.MassInside > 0.3, $"{item.Id}: {scores}");

@@ -82,6 +82,14 @@ public class FaithfulnessTests
     }
 
     [Fact]
+    public void ATiledLayoutIsRefusedByNameUntilTilesCanBePerturbed()
+    {
+        var error = Assert.Throws<NotSupportedException>(() => ModelInputPlanes.SingleGrid(Report.SampleResults.TwoGrids()));
+        Assert.Contains("2 grids (base, high-res)", error.Message);
+        Assert.Same(Report.SampleResults.Layout.Grids[0], ModelInputPlanes.SingleGrid(Report.SampleResults.Layout.WithLeadingUnplaced(0)));
+    }
+
+    [Fact]
     public void TheRandomControlIsSeededAndDiffersFromAMapsOrdering()
     {
         using var c = new Case("llava");
@@ -143,7 +151,8 @@ public class FaithfulnessTests
         using var scope = NewDisposeScope();
         var layout = new ModelInputPlanes(c.Prompt.Image);
         using var planes = layout.Planes();
-        Assert.Equal([3, c.Prompt.Image.Geometry.ModelInput.Height, c.Prompt.Image.Geometry.ModelInput.Width], planes.shape);
+        var input = c.Prompt.Image.Layout.Grids[0].Geometry.ModelInput;
+        Assert.Equal([3, input.Height, input.Width], planes.shape);
         var packed = layout.Pack(planes);
         using var values = packed.PixelValues;
         Assert.True((values == c.Prompt.Image.PixelValues).all().item<bool>(), "packing the planes gives back pixel_values exactly");
@@ -172,7 +181,7 @@ public class FaithfulnessTests
                 }
 
         // Changing token cell (1, 2) changes exactly that token's patch rows: merge² consecutive rows from 4 · (1 · gw + 2).
-        int cell = image.TokenCellSize, gridWidth = image.TokenGridWidth;
+        int cell = image.Layout.Grids[0].CellSize, gridWidth = image.Layout.Grids[0].Columns;
         using var changed = planes.clone();
         changed[.., (1 * cell)..(2 * cell), (2 * cell)..(3 * cell)] = torch.tensor(9f);
         using var rows = layout.Pack(changed).PixelValues;

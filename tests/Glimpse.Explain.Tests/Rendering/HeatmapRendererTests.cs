@@ -12,18 +12,18 @@ public class HeatmapRendererTests
 
     private static byte[] Rgb(SKColor c) => [c.Red, c.Green, c.Blue];
 
-    /// <summary>A map over a 4 × 4 grid that is hot only in its top-left token.</summary>
-    private static TokenGridMap HotTopLeft()
+    /// <summary>A map over a 4 × 4 grid that is hot only in its top-left token (by default the sample's grid on its LLaVA geometry).</summary>
+    private static ImageTokenMap HotTopLeft(ImageGeometry? geometry = null, int cellSize = SampleResults.TokenCellSize)
     {
         var values = new double[16];
         values[0] = 1;
-        return new TokenGridMap(4, 4, values);
+        return SampleResults.GridMap(4, 4, values, geometry ?? SampleResults.LlavaGeometry, cellSize);
     }
 
     [Fact]
     public void HeatmapIsOneFlatCellPerTokenAboveAColourBar()
     {
-        var map = new TokenGridMap(2, 3, [0, 1, 2, 3, 4, 5]);
+        var map = SampleResults.GridMap(2, 3, [0, 1, 2, 3, 4, 5]);
         var png = RgbImage.Decode(HeatmapRenderer.HeatmapPng(map, MapNormalization.MinMax, cellPixels: 20));
 
         Assert.Equal(60, png.Width);
@@ -45,7 +45,7 @@ public class HeatmapRendererTests
     {
         var original = SampleResults.Photo(64, 64);
         var identity = new ImageGeometry(new PixelSize(64, 64), new PixelSize(64, 64), new PixelRect(0, 0, 64, 64));
-        var overlay = RgbImage.Decode(HeatmapRenderer.OverlayPng(original, identity, 16, HotTopLeft(), MapNormalization.MinMax, opacity: 0.5));
+        var overlay = RgbImage.Decode(HeatmapRenderer.OverlayPng(original, HotTopLeft(identity, 16), MapNormalization.MinMax, opacity: 0.5));
 
         Assert.Equal(64, overlay.Width);
         Assert.Equal(64 + ColorBar.BandHeight(64), overlay.Height);
@@ -75,8 +75,8 @@ public class HeatmapRendererTests
         // LLaVA: 48 × 40 → 38 × 32 → the 32 × 32 crop at x = 3. In original coordinates the crop spans
         // x ∈ [3 · 48/38, 35 · 48/38) = [3.79, 44.2): pixel centres of columns 0–3 and 44–47 lie outside.
         var original = SampleResults.Photo();
-        var map = new TokenGridMap(4, 4, Enumerable.Repeat(1.0, 15).Append(2.0).ToArray());
-        var overlay = RgbImage.Decode(HeatmapRenderer.OverlayPng(original, SampleResults.LlavaGeometry, 8, map, MapNormalization.MinMax, opacity: 1, colorBar: false));
+        var map = new ImageTokenMap(SampleResults.Layout, Enumerable.Repeat(1.0, 15).Append(2.0).ToArray());
+        var overlay = RgbImage.Decode(HeatmapRenderer.OverlayPng(original, map, MapNormalization.MinMax, opacity: 1, colorBar: false));
 
         Assert.Equal((48, 40), (overlay.Width, overlay.Height));
         // The map is hot in its bottom-right token, whose colour, at full opacity, reaches the crop's right edge.
@@ -93,9 +93,9 @@ public class HeatmapRendererTests
     {
         var original = SampleResults.Photo();
         var map = SampleResults.Glimpse().ImageMap;
-        byte[] layerPng = HeatmapRenderer.ColorLayerPng(new PixelSize(48, 40), SampleResults.LlavaGeometry, 8, map, MapNormalization.MinMax);
+        byte[] layerPng = HeatmapRenderer.ColorLayerPng(new PixelSize(48, 40), map, MapNormalization.MinMax);
         using var layer = SKBitmap.Decode(layerPng, new SKImageInfo(48, 40, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        var overlay = RgbImage.Decode(HeatmapRenderer.OverlayPng(original, SampleResults.LlavaGeometry, 8, map, MapNormalization.MinMax, opacity: 1, colorBar: false));
+        var overlay = RgbImage.Decode(HeatmapRenderer.OverlayPng(original, map, MapNormalization.MinMax, opacity: 1, colorBar: false));
 
         for (int y = 0; y < 40; y++)
         {
@@ -118,7 +118,7 @@ public class HeatmapRendererTests
     public void ColourLayerCanBeRenderedForAScaledCopy()
     {
         var map = HotTopLeft();
-        using var layer = SKBitmap.Decode(HeatmapRenderer.ColorLayerPng(new PixelSize(24, 20), SampleResults.LlavaGeometry, 8, map, MapNormalization.MinMax));
+        using var layer = SKBitmap.Decode(HeatmapRenderer.ColorLayerPng(new PixelSize(24, 20), map, MapNormalization.MinMax));
         Assert.Equal((24, 20), (layer.Width, layer.Height));
         // Half-size column 1 has its centre at original x = 3: cropped away. Column 2 (x = 5) is inside, on the hot token.
         Assert.Equal(0, layer.GetPixel(1, 0).Alpha);
@@ -131,10 +131,11 @@ public class HeatmapRendererTests
     {
         var original = SampleResults.Photo();
         var map = HotTopLeft();
-        Assert.Throws<ArgumentException>(() => HeatmapRenderer.OverlayPng(SampleResults.Photo(40, 40), SampleResults.LlavaGeometry, 8, map, MapNormalization.MinMax));
-        Assert.Throws<ArgumentException>(() => HeatmapRenderer.OverlayPng(original, SampleResults.LlavaGeometry, 9, map, MapNormalization.MinMax));
-        Assert.Throws<ArgumentException>(() => HeatmapRenderer.OverlayPng(original, SampleResults.LlavaGeometry, 8, new TokenGridMap(4, 4, [1, 2, 3]), MapNormalization.MinMax));
-        Assert.Throws<ArgumentOutOfRangeException>(() => HeatmapRenderer.OverlayPng(original, SampleResults.LlavaGeometry, 8, map, MapNormalization.MinMax, opacity: 1.5));
+        Assert.Throws<ArgumentException>(() => HeatmapRenderer.OverlayPng(SampleResults.Photo(40, 40), map, MapNormalization.MinMax));
+        // A grid that does not fit its input, and too few values for the layout's tokens, never make a map.
+        Assert.Throws<ArgumentException>(() => HeatmapRenderer.OverlayPng(original, HotTopLeft(cellSize: 9), MapNormalization.MinMax));
+        Assert.Throws<ArgumentException>(() => HeatmapRenderer.OverlayPng(original, new ImageTokenMap(SampleResults.Layout, [1, 2, 3]), MapNormalization.MinMax));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HeatmapRenderer.OverlayPng(original, map, MapNormalization.MinMax, opacity: 1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => HeatmapRenderer.HeatmapPng(map, MapNormalization.MinMax, cellPixels: 0));
     }
 
@@ -146,10 +147,10 @@ public class HeatmapRendererTests
         var original = new RgbImage(width, height, new byte[width * height * 3]);
         var geometry = new ImageGeometry(new PixelSize(width, height), new PixelSize(448, 336), new PixelRect(56, 0, 336, 336));
         var random = new Random(3);
-        var map = new TokenGridMap(24, 24, Enumerable.Range(0, 576).Select(_ => random.NextDouble()).ToArray());
+        var map = SampleResults.GridMap(24, 24, Enumerable.Range(0, 576).Select(_ => random.NextDouble()).ToArray(), geometry, 14);
 
         var clock = Stopwatch.StartNew();
-        byte[] png = HeatmapRenderer.OverlayPng(original, geometry, 14, map, MapNormalization.Percentile);
+        byte[] png = HeatmapRenderer.OverlayPng(original, map, MapNormalization.Percentile);
         clock.Stop();
 
         var info = RgbImage.Probe(png);

@@ -15,7 +15,7 @@ public class HtmlReportBrowserTests
     {
         string folder = Path.Combine(AppContext.BaseDirectory, "report-output", name);
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        return ReportWriter.Write(folder, result, SampleResults.Photo(), SampleResults.LlavaGeometry, SampleResults.TokenCellSize, MapNormalization.MinMax).ReportHtml;
+        return ReportWriter.Write(folder, result, SampleResults.Photo(), MapNormalization.MinMax).ReportHtml;
     }
 
     private static void NoScriptErrors(string log) =>
@@ -84,10 +84,57 @@ public class HtmlReportBrowserTests
         Assert.DoesNotContain("data-map=\"", dom);
     }
 
+    /// <summary>The sample answer over two grids (a coarse base and a finer grid over the left half) after a CLS token.</summary>
+    private static ExplanationResult TwoGrids(bool perTokenMaps)
+    {
+        var layout = SampleResults.TwoGrids(leadingUnplaced: 1);
+        // Each grid peaks somewhere else: the base at the ball (right), the high-res grid at its own top-left.
+        double[] Values(double scale) => Enumerable.Range(0, layout.TokenCount).Select(k => k == 0 ? SampleResults.ClsValue
+            : layout.CellOf(k) is { } cell ? scale * (cell.Grid == 0 ? cell.Column * cell.Row : 1.0 / (1 + cell.Row + cell.Column)) : 0).ToArray();
+        var perToken = perTokenMaps ? Enumerable.Range(1, 5).Select(t => new ImageTokenMap(layout, Values(t))).ToList() : null;
+        return SampleResults.WithImageMap(SampleResults.Glimpse(), new ImageTokenMap(layout, Values(1)), perToken);
+    }
+
+    [Fact]
+    public void WithTwoGridsTheReaderSwitchesBetweenTheComposedMapAndEachGridAlone()
+    {
+        var result = TwoGrids(perTokenMaps: true);
+        var (dom, log) = HeadlessChromium.DumpDom(WriteReport("two-grids", result), "#map=grid-1");
+        NoScriptErrors(log);
+        Assert.Matches("<body[^>]* data-ready=\"1\"", dom);
+        // The grids are listed, and the CLS token is named with its value: it has no cell, so it is not drawn.
+        Assert.Contains("grid 'base' 5×6 cells of 4 px: 30 cells", dom);
+        Assert.Contains("grid 'high-res' 10×6 cells of 4 px: 60 cells", dom);
+        Assert.Contains("1 image token with no cell, not drawn: token 0 value 0.625", dom);
+        Assert.Contains("91 image tokens: 2 grids", dom);
+        // The grid switch: composed, then each grid alone; the link opened the high-res grid alone.
+        Assert.Contains("id=\"grid-switcher\"", dom);
+        Assert.Equal(1 + result.AnswerTokens.Count + 3, Count(dom, "<button type=\"button\" data-map=\""));
+        Assert.Matches("<body[^>]* data-selected-map=\"grid-1\"", dom);
+        Assert.Matches("data-map=\"grid-1\" aria-pressed=\"true\">high-res alone<", dom);
+        Assert.Matches("data-map=\"grid-0\" aria-pressed=\"false\">base alone<", dom);
+        Assert.Equal(2, Count(dom, "data-map=\"response\" aria-pressed=\"false\""));
+        Assert.Contains("Grid high-res alone (10×6 cells)", dom);
+        // Each grid alone has its own picture (the maps' order: grid-0, grid-1, then the tokens', whose first is the
+        // composed map scaled, so the same picture as the composed one).
+        var sources = Regex.Matches(dom, "\"src\":\"(data:image/png;base64,[^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2 + result.AnswerTokens.Count, sources.Count);
+        Assert.Equal(3, sources.Take(3).Distinct().Count());
+    }
+
+    [Fact]
+    public void WithOneGridThereIsNoGridSwitch()
+    {
+        var (dom, _) = HeadlessChromium.DumpDom(WriteReport("one-grid", SampleResults.Glimpse(cls: true)));
+        Assert.DoesNotContain("id=\"grid-switcher\"", dom);
+        Assert.Contains("grid 'image' 4×4 cells of 8 px: 16 cells", dom);
+        Assert.Contains($"1 image token with no cell, not drawn: token 0 value {SampleResults.ClsValue}", dom);
+    }
+
     [Fact]
     public void ScreenshotsShowThePage()
     {
-        foreach (var (name, result) in new[] { ("glimpse", SampleResults.Glimpse()), ("approximate", SampleResults.Glimpse(true, false)) })
+        foreach (var (name, result) in new[] { ("glimpse", SampleResults.Glimpse()), ("approximate", SampleResults.Glimpse(true, false)), ("two-grids", TwoGrids(perTokenMaps: false)) })
         {
             string page = WriteReport($"screenshot-{name}", result);
             string png = Path.Combine(Path.GetDirectoryName(page)!, "screenshot.png");

@@ -6,8 +6,8 @@ namespace Glimpse.Explain.Tests.Report;
 
 public class HtmlReportTests
 {
-    private static byte[] Layer(int width, int height, TokenGridMap map) =>
-        HeatmapRenderer.ColorLayerPng(new PixelSize(width, height), SampleResults.LlavaGeometry, SampleResults.TokenCellSize, map, MapNormalization.MinMax);
+    private static byte[] Layer(int width, int height, ImageTokenMap map) =>
+        HeatmapRenderer.ColorLayerPng(new PixelSize(width, height), map, MapNormalization.MinMax);
 
     [Fact]
     public void OverlaysMustMatchTheImageAndTheAnswer()

@@ -13,7 +13,7 @@ public class ReportWriterTests
         try
         {
             var result = SampleResults.Glimpse();
-            var files = ReportWriter.Write(folder, result, SampleResults.Photo(), SampleResults.LlavaGeometry, SampleResults.TokenCellSize, MapNormalization.MinMax);
+            var files = ReportWriter.Write(folder, result, SampleResults.Photo(), MapNormalization.MinMax);
 
             Assert.Equal(ResultJson.Serialize(result), File.ReadAllText(files.ResultJson));
             var heatmap = RgbImage.Decode(File.ReadAllBytes(files.HeatmapPng));
@@ -42,7 +42,7 @@ public class ReportWriterTests
         {
             var photo = SampleResults.Photo(3000, 2500);
             var geometry = new ImageGeometry(new PixelSize(3000, 2500), new PixelSize(38, 32), new PixelRect(3, 0, 32, 32));
-            var files = ReportWriter.Write(folder, SampleResults.Glimpse(), photo, geometry, SampleResults.TokenCellSize, MapNormalization.Percentile);
+            var files = ReportWriter.Write(folder, SampleResults.Glimpse(geometry: geometry), photo, MapNormalization.Percentile);
 
             Assert.Equal(3000, RgbImage.Probe(File.ReadAllBytes(files.OverlayPng))!.Width);
             string html = File.ReadAllText(files.ReportHtml);
@@ -59,7 +59,7 @@ public class ReportWriterTests
     {
         string folder = Path.Combine(Path.GetTempPath(), $"glimpse-report-{Guid.NewGuid():N}");
         Assert.Throws<ArgumentException>(() =>
-            ReportWriter.Write(folder, SampleResults.Glimpse(), SampleResults.Photo(50, 40), SampleResults.LlavaGeometry, 8, MapNormalization.MinMax));
+            ReportWriter.Write(folder, SampleResults.Glimpse(), SampleResults.Photo(50, 40), MapNormalization.MinMax));
         Assert.False(Directory.Exists(folder));
     }
 

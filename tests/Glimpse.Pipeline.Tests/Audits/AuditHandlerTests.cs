@@ -99,26 +99,16 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
         Assert.Equal(answered.Count(c => c.Correct == true) / 4.0, summary.Accuracy!.Mean!.Value, 12);
         Assert.Equal(4, summary.Accuracy.Count);
 
-        // One case's numbers, computed here from its result.json with the geometry the model's own processor gives.
+        // One case's numbers, computed here from its result.json, whose layout is the model's own processor's.
         var row = summary.Cases.Single(c => c is { CaseId: "centre", Method: "glimpse" });
         var result = ResultJson.Deserialize((await harness.ResultBlobAsync(BlobLayout.ResultBlobs(centre.JobId!).ResultJson))!.ToString());
         Assert.Equal(result.Answer, row.Answer);
-        AuditSchemas.AssertValid("geometry.schema.json", JsonNode.Parse((await harness.ResultBlobAsync(BlobLayout.GeometryBlob(centre.JobId!)))!.ToString()));
+        // result.json 2.0 carries the geometry: workers no longer write geometry.json.
+        Assert.Null(await harness.ResultBlobAsync(BlobLayout.GeometryBlob(centre.JobId!)));
         var runtime = await models.Catalog.GetAsync(TinyModels.Llava, CancellationToken.None);
-        using var prompt = runtime.Prepare(RgbImage.Decode(image), Question);
-        var grid = ComparisonGrid.Default;
-        double[] map = grid.FromTokenMap(result.ImageMap, prompt.Image.Geometry, prompt.Image.TokenCellSize);
-        double[] reference = grid.FromReference(ReferenceImage.Decode(centreMask, ReferenceKind.Mask, "centre mask"));
-        var expected = new Dictionary<string, double>
-        {
-            ["nss"] = SaliencyMetrics.Nss(map, reference), ["cc"] = SaliencyMetrics.Cc(map, reference),
-            ["kld"] = SaliencyMetrics.Kld(map, reference), ["sim"] = SaliencyMetrics.Sim(map, reference),
-            ["auc_judd"] = SaliencyMetrics.AucJudd(map, reference), ["spearman"] = SaliencyMetrics.Spearman(map, reference),
-            ["pointing_game"] = SaliencyMetrics.PointingGame(map, reference),
-            ["mass_inside"] = SaliencyMetrics.MassInside(map, reference, ReferenceKind.Mask),
-        };
-        Assert.Equal(expected.Keys.Order(), row.Metrics!.Keys.Order());
-        foreach (var (name, value) in expected) Assert.Equal(value, row.Metrics[name]!.Value, 12);
+        using (var prompt = runtime.Prepare(RgbImage.Decode(image), Question))
+            Assert.Equal(prompt.ImageTokens.Grids[0].Geometry, Assert.Single(result.ImageMap.Layout.Grids).Geometry);
+        AssertMetrics(ExpectedMetrics(result.ImageMap, centreMask), row);
 
         string report = await ReadTextAsync(blobs, AuditLayout.ReportBlob(runId));
         AssertSelfContained(report);
@@ -184,6 +174,93 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
         Assert.Contains("id=\"answer-changes-table\"", nextReport);
         Assert.Contains("id=\"failures\"", nextReport);
         Assert.Contains(runId, nextReport);
+    }
+
+    /// <summary>The alignment metrics of a map against a mask, as the aggregator computes them on eval's comparison grid.</summary>
+    private static Dictionary<string, double> ExpectedMetrics(Explain.ImageTokenMap tokenMap, byte[] mask)
+    {
+        var grid = ComparisonGrid.Default;
+        double[] map = grid.FromTokenMap(tokenMap);
+        double[] reference = grid.FromReference(ReferenceImage.Decode(mask, ReferenceKind.Mask, "mask"));
+        return new Dictionary<string, double>
+        {
+            ["nss"] = SaliencyMetrics.Nss(map, reference), ["cc"] = SaliencyMetrics.Cc(map, reference),
+            ["kld"] = SaliencyMetrics.Kld(map, reference), ["sim"] = SaliencyMetrics.Sim(map, reference),
+            ["auc_judd"] = SaliencyMetrics.AucJudd(map, reference), ["spearman"] = SaliencyMetrics.Spearman(map, reference),
+            ["pointing_game"] = SaliencyMetrics.PointingGame(map, reference),
+            ["mass_inside"] = SaliencyMetrics.MassInside(map, reference, ReferenceKind.Mask),
+        };
+    }
+
+    private static void AssertMetrics(Dictionary<string, double> expected, AuditCaseResult row)
+    {
+        Assert.Equal(expected.Keys.Order(), row.Metrics!.Keys.Order());
+        foreach (var (name, value) in expected) Assert.Equal(value, row.Metrics[name]!.Value, 12);
+    }
+
+    [Fact]
+    public async Task A_result_json_1_x_with_the_geometry_json_1_0_an_older_worker_wrote_is_still_aligned()
+    {
+        var harness = await HarnessAsync();
+        byte[] image = TinyModels.LlavaImage(), mask = Mask(ImageWidth, ImageHeight, new SKRectI(16, 12, 32, 28));
+        await UploadAsync(harness.Blobs, "old/scene.png", image);
+        await UploadAsync(harness.Blobs, "old/mask.png", mask);
+        await UploadSuiteAsync(harness.Blobs, "old", Suite(["glimpse"],
+            Case("with-geometry", "scene.png", Question, null, "mask.png"), Case("without-geometry", "scene.png", Question, null, "mask.png")));
+        var handler = Handler(harness);
+        await handler.TickAsync(FirstSlot, CancellationToken.None);
+        string runId = AuditLayout.RunId("old", FirstSlot);
+        await RunJobsAsync(harness, runId);
+
+        // Rewrite both jobs' results as a worker before image-token layouts wrote them: result.json 1.0 with the map as
+        // {height, width, values} over the one grid, and (for the first job only) geometry.json 1.0 beside it.
+        var run = await ReadAsync<AuditRunRecord>(harness.Blobs, AuditLayout.RunBlob(runId));
+        var results = harness.Blobs.GetBlobContainerClient(BlobLayout.ResultsContainer);
+        Explain.ImageTokenMap? written = null;
+        foreach (var job in run.Jobs)
+        {
+            string resultName = BlobLayout.ResultBlobs(job.JobId!).ResultJson;
+            var current = ResultJson.Deserialize((await harness.ResultBlobAsync(resultName))!.ToString());
+            written = current.ImageMap;
+            var grid = Assert.Single(current.ImageMap.Layout.Grids);
+            var old = JsonNode.Parse(ResultJson.Serialize(current))!.AsObject();
+            old["schema_version"] = "1.0";
+            foreach (string field in new[] { "image_layout", "image_tokens" }) old.Remove(field);
+            old["image_map"] = new JsonObject
+            {
+                ["height"] = grid.Rows, ["width"] = grid.Columns,
+                ["values"] = new JsonArray(current.ImageMap.GridValues(0).Select(v => (JsonNode)v).ToArray()),
+            };
+            old["per_token_maps"] = null;
+            await results.GetBlobClient(resultName).UploadAsync(BinaryData.FromString(old.ToJsonString()), overwrite: true);
+            if (job.CaseId != "with-geometry") continue;
+
+            var g = grid.Geometry;
+            string geometry = $$"""
+                {
+                  "schema_version": "1.0",
+                  "original": { "width": {{g.Original.Width}}, "height": {{g.Original.Height}} },
+                  "canvas": { "width": {{g.Canvas.Width}}, "height": {{g.Canvas.Height}} },
+                  "original_on_canvas": { "x": {{g.OriginalOnCanvas.X}}, "y": {{g.OriginalOnCanvas.Y}}, "width": {{g.OriginalOnCanvas.Width}}, "height": {{g.OriginalOnCanvas.Height}} },
+                  "resized": { "width": {{g.Resized.Width}}, "height": {{g.Resized.Height}} },
+                  "crop_box": { "x": {{g.CropBox.X}}, "y": {{g.CropBox.Y}}, "width": {{g.CropBox.Width}}, "height": {{g.CropBox.Height}} },
+                  "token_cell_size": {{grid.CellSize}}
+                }
+                """;
+            AuditSchemas.AssertValid("geometry.schema.json", JsonNode.Parse(geometry));
+            await results.GetBlobClient(BlobLayout.GeometryBlob(job.JobId!)).UploadAsync(BinaryData.FromString(geometry), overwrite: true);
+        }
+
+        await handler.TickAsync(FirstSlot.AddMinutes(20), CancellationToken.None);
+        var summary = await ReadAsync<AuditSummary>(harness.Blobs, AuditLayout.SummaryBlob(runId));
+        Assert.Equal(new AuditCounts(2, 2, 2, 0), summary.Counts);
+        var aligned = summary.Cases.Single(c => c.CaseId == "with-geometry");
+        Assert.NotNull(aligned.Answer);
+        AssertMetrics(ExpectedMetrics(written!, mask), aligned);
+        var unaligned = summary.Cases.Single(c => c.CaseId == "without-geometry");
+        Assert.NotNull(unaligned.Answer);
+        Assert.Null(unaligned.Metrics);
+        Assert.Contains("no geometry.json", Assert.Single(unaligned.Notes!));
     }
 
     [Fact]

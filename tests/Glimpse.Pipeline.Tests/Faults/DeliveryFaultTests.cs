@@ -122,8 +122,8 @@ public sealed class DeliveryFaultTests(Azurite azurite, TinyModels models)
 
         Assert.Equal(QuickRetry.MaxRetries, outage.Failed);
         // The first file was attempted once and retried twice; the others went through at once.
-        string geometry = Assert.Single(outage.Attempts.Distinct(), a => a.EndsWith("/geometry.json", StringComparison.Ordinal));
-        Assert.Equal(QuickRetry.MaxRetries + 1, outage.Attempts.Count(a => a == geometry));
+        string heatmap = Assert.Single(outage.Attempts.Distinct(), a => a.EndsWith("/heatmap.png", StringComparison.Ordinal));
+        Assert.Equal(QuickRetry.MaxRetries + 1, outage.Attempts.Count(a => a == heatmap));
         Assert.Equal(1, engine.Calls);
         var status = await AssertOneTerminalResultAsync(harness, jobId, JobStatus.Succeeded);
         Assert.Equal(1, status.Attempt);

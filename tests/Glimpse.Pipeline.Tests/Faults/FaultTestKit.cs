@@ -12,7 +12,7 @@ namespace Glimpse.Pipeline.Tests.Faults;
 /// </summary>
 internal static class FaultTestKit
 {
-    public static readonly string[] ResultFileNames = ["geometry.json", "heatmap.png", "overlay.png", "report.html", "result.json"];
+    public static readonly string[] ResultFileNames = ["heatmap.png", "overlay.png", "report.html", "result.json"];
 
     /// <summary>Uploads and ingests a job; returns its id.</summary>
     public static async Task<string> SubmitAsync(PipelineHarness harness)
