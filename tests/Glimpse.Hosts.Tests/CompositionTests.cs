@@ -67,6 +67,37 @@ public sealed class CompositionTests
     }
 
     [Fact]
+    public async Task A_model_folder_the_runtime_cannot_open_does_not_stop_the_worker_and_its_jobs_get_the_reason()
+    {
+        string root = Directory.CreateTempSubdirectory("glimpse-models-").FullName;
+        try
+        {
+            string llava = Path.Combine(root, "llava_tiny");
+            Directory.CreateDirectory(llava);
+            foreach (var file in Directory.GetFiles(Path.Combine(Glimpse.Model.Tests.ReferenceSet.Root, "llava_tiny")))
+                File.Copy(file, Path.Combine(llava, Path.GetFileName(file)));
+            Directory.CreateDirectory(Path.Combine(root, "future_model"));
+            File.WriteAllText(Path.Combine(root, "future_model", "config.json"), """{"model_type": "qwen9_vl"}""");
+            await using var services = Compose(new()
+            {
+                ["Glimpse:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+                ["Glimpse:Models:Folder"] = root,
+            }, worker: true);
+
+            var catalog = await services.GetRequiredService<WorkerModels>().PrepareAsync(warm: true, CancellationToken.None);
+
+            Assert.Equal(["future_model", "llava_tiny"], catalog.ModelIds.Order(StringComparer.Ordinal));
+            Assert.NotNull(await catalog.GetAsync("llava_tiny", CancellationToken.None));
+            var error = await Assert.ThrowsAsync<Glimpse.Model.ModelLoadException>(() => catalog.GetAsync("future_model", CancellationToken.None));
+            Assert.Contains("model_type 'qwen9_vl' is not supported", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Telemetry_subscribes_to_the_pipeline_source_and_builds_with_both_exporters_configured()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

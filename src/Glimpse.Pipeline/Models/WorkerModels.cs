@@ -27,8 +27,19 @@ public sealed partial class WorkerModels(ModelSourceOptions options, BlobModelDo
         var catalog = new FolderModelCatalog(folder, loadOptions);
         if (catalog.ModelIds.Count == 0) LogNoModels(logger, folder);
         if (warm)
-            foreach (string id in catalog.ModelIds)
-                await catalog.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            foreach (string id in catalog.ModelIds.Order(StringComparer.Ordinal))
+            {
+                try
+                {
+                    await catalog.GetAsync(id, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ModelLoadException e)
+                {
+                    // One folder the runtime cannot open (an unsupported family, a broken checkpoint) must not stop the
+                    // worker serving the others; its jobs fail with this same reason, since a failed load is retried.
+                    LogModelUnusable(logger, id, folder, e.Message);
+                }
+            }
         LogReady(logger, folder, string.Join(", ", catalog.ModelIds.Order(StringComparer.Ordinal)), loadOptions.Device);
         _catalog = catalog;
         return catalog;
@@ -38,6 +49,9 @@ public sealed partial class WorkerModels(ModelSourceOptions options, BlobModelDo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No models in {Folder}: every job will be rejected as naming an unknown model")]
     private static partial void LogNoModels(ILogger logger, string folder);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelId} in {Folder} cannot be opened, its jobs will fail: {Reason}")]
+    private static partial void LogModelUnusable(ILogger logger, string modelId, string folder, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Models from {Folder}: {ModelIds} (device {Device})")]
     private static partial void LogReady(ILogger logger, string folder, string modelIds, string device);
