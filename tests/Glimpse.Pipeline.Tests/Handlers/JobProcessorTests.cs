@@ -96,6 +96,27 @@ public sealed class JobProcessorTests(Azurite azurite, TinyModels models)
         Assert.Single(spans.Select(s => s.TraceId).Distinct());
     }
 
+    [Theory]
+    [InlineData("qwen2vl")]
+    [InlineData("qwen25vl")]
+    public async Task The_worker_explains_a_job_for_every_family_and_its_result_carries_the_layout(string set)
+    {
+        var (harness, _) = await HarnessAsync();
+        string jobId = PipelineHarness.NewJobId();
+        byte[] image = File.ReadAllBytes(Path.Combine(Glimpse.Model.Tests.ReferenceSet.Root, $"{set}_input.png"));
+        string manifestBlob = await harness.UploadJobAsync(jobId, TestManifests.Bytes(TestManifests.Valid(model: $"{set}_tiny")), image);
+        Assert.Equal(IngestDecision.Accepted, (await harness.Ingest.HandleAsync(manifestBlob, CancellationToken.None)).Decision);
+
+        await ProcessNextAsync(harness);
+
+        Assert.Equal(JobStatus.Succeeded, await StatusAsync(harness, jobId));
+        var result = ResultJson.Deserialize((await harness.ResultBlobAsync(BlobLayout.ResultBlobs(jobId).ResultJson))!.ToString());
+        Assert.Equal(set == "qwen2vl" ? "qwen2_vl" : "qwen2_5_vl", result.Model.ModelType);
+        var grid = Assert.Single(result.ImageMap.Layout.Grids);
+        Assert.Equal(set == "qwen2vl" ? (2, 3) : (2, 5), (grid.Rows, grid.Columns));
+        Assert.Equal(grid.Rows * grid.Columns, result.ImageMap.Values.Length);
+    }
+
     [Fact]
     public async Task A_redelivered_finished_job_is_not_recomputed_and_completes_once()
     {
