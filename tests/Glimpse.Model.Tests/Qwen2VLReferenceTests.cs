@@ -88,4 +88,12 @@ public class Qwen2VLReferenceTests(Qwen2VLFixture fx) : IClassFixture<Qwen2VLFix
 
     [Fact]
     public void GradientTapsDeliverEachLayersGradient() => ReferenceChecks.GradientTapsDeliverEachLayersGradient(fx.Model, Ref, fx.Image);
+
+    [Fact]
+    public void AVideoBlockIsRefusedByName()
+    {
+        long[] ids = [1, 290, 294, 291, 5];                                                   // vision_start, video, vision_end
+        var e = Assert.Throws<ArgumentException>(() => fx.Model.PositionIds(ids, null));
+        Assert.Contains("Qwen2-VL video input is not supported", e.Message);
+    }
 }

@@ -1,15 +1,12 @@
-using Glimpse.Model.Configuration;
+using Glimpse.Model.Families.Qwen2VL;
 
 namespace Glimpse.Model.Families.Qwen25VL;
 
-public sealed record Qwen25VLConfig : VisionLanguageConfig
+public sealed record Qwen25VLConfig : QwenVLConfig
 {
     public required Qwen25VisionConfig Vision { get; init; }
-    public required long VisionStartTokenId { get; init; }
-    public required long VisionEndTokenId { get; init; }
-    /// <summary>The video placeholder; a video block in a prompt is refused (still images only).</summary>
-    public required long VideoTokenId { get; init; }
     public override int VisionPatchSize => Vision.PatchSize;
+    public override int SpatialMergeSize => Vision.SpatialMergeSize;
 }
 
 /// <summary>

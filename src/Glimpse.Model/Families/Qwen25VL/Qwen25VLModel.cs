@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Modules;
@@ -12,42 +13,8 @@ namespace Glimpse.Model.Families.Qwen25VL;
 /// reorders its patches into windows, attends within windows in most blocks, and uses RMSNorm + SwiGLU blocks.
 /// Still images only: a video block in the prompt is refused.
 /// </summary>
-public sealed class Qwen25VLModel : VisionLanguageModel
-{
-    private readonly Qwen25VisionTransformer _visual;
-    private readonly Qwen25VLConfig _config;
-
-    public Qwen25VLModel(Qwen25VLConfig config) : base(nameof(Qwen25VLModel), config)
-    {
-        _config = config;
-        _visual = new Qwen25VisionTransformer(config.Vision);
-        register_module("visual", _visual);
-        RegisterLanguageModel();
-    }
-
-    public Qwen25VisionTransformer Visual => _visual;
-
-    public override Tensor EncodeImage(ImageInput image)
-    {
-        var grid = image.GridThw ?? throw new ArgumentException("Qwen2.5-VL needs the image's (t, h, w) patch grid.");
-        return _visual.Forward(image.PixelValues.to(DType, Device), grid);
-    }
-
-    /// <summary>Multimodal rotary positions (t, h, w): <see cref="MultimodalPositions"/>, as for Qwen2-VL.</summary>
-    public override (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image)
-    {
-        // Hugging Face reads a video block as vision_start followed by the video placeholder; its temporal positions
-        // need the video's frame timing (tokens_per_second), which no input of ours carries.
-        for (int i = 0; i + 1 < ids.Length; i++)
-        {
-            if (ids[i] == _config.VisionStartTokenId && ids[i + 1] == _config.VideoTokenId)
-                throw new ArgumentException(
-                    $"The prompt holds a video block (vision_start {_config.VisionStartTokenId} followed by video token {_config.VideoTokenId}) " +
-                    $"at position {i}; Qwen2.5-VL video input is not supported, only still images.");
-        }
-        return MultimodalPositions.Compute(ids, _config.ImageTokenId, image?.GridThw, _config.Vision.SpatialMergeSize, Device);
-    }
-}
+public sealed class Qwen25VLModel(Qwen25VLConfig config)
+    : QwenVisionLanguageModel<Qwen25VisionTransformer>(nameof(Qwen25VLModel), "Qwen2.5-VL", config, new Qwen25VisionTransformer(config.Vision));
 
 /// <summary>
 /// How the Qwen2.5-VL vision tower orders and cuts one image's patches (transformers' <c>get_window_index</c>).
@@ -87,7 +54,7 @@ public sealed record VisionWindowLayout(long[] WindowIndex, long[] PatchOrder, l
 }
 
 /// <summary>The Qwen2.5-VL vision tower (<c>visual</c>).</summary>
-public sealed class Qwen25VisionTransformer : CheckpointModule
+public sealed class Qwen25VisionTransformer : CheckpointModule, IQwenVisionTower
 {
     private readonly Qwen25VisionConfig _c;
     private readonly VisionPatchEmbed _patchEmbed;

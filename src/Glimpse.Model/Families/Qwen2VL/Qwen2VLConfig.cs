@@ -2,12 +2,11 @@ using Glimpse.Model.Configuration;
 
 namespace Glimpse.Model.Families.Qwen2VL;
 
-public sealed record Qwen2VLConfig : VisionLanguageConfig
+public sealed record Qwen2VLConfig : QwenVLConfig
 {
     public required Qwen2VisionConfig Vision { get; init; }
-    public required long VisionStartTokenId { get; init; }
-    public required long VisionEndTokenId { get; init; }
     public override int VisionPatchSize => Vision.PatchSize;
+    public override int SpatialMergeSize => Vision.SpatialMergeSize;
 }
 
 /// <summary>The Qwen2-VL vision transformer (2-D rotary, 2×2 patch merger).</summary>

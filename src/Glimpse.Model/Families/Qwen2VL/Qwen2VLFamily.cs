@@ -48,6 +48,7 @@ public sealed class Qwen2VLFamily : ModelFamily<Qwen2VLConfig>
             ImageTokenId = json.Long("image_token_id", 151655),
             VisionStartTokenId = json.Long("vision_start_token_id", 151652),
             VisionEndTokenId = json.Long("vision_end_token_id", 151653),
+            VideoTokenId = json.Long("video_token_id", 151656),
         };
     }
 

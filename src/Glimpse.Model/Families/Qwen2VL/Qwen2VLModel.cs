@@ -11,34 +11,11 @@ namespace Glimpse.Model.Families.Qwen2VL;
 /// Qwen2-VL: a vision transformer over pre-cut patch rows with 2-D rotary positions, a merger that folds each 2×2
 /// block of patches into one LLM token, and a Qwen2 decoder with multimodal rotary positions (t, h, w).
 /// </summary>
-public sealed class Qwen2VLModel : VisionLanguageModel
-{
-    private readonly Qwen2VisionTransformer _visual;
-    private readonly Qwen2VLConfig _config;
-
-    public Qwen2VLModel(Qwen2VLConfig config) : base(nameof(Qwen2VLModel), config)
-    {
-        _config = config;
-        _visual = new Qwen2VisionTransformer(config.Vision);
-        register_module("visual", _visual);
-        RegisterLanguageModel();
-    }
-
-    public Qwen2VisionTransformer Visual => _visual;
-
-    public override Tensor EncodeImage(ImageInput image)
-    {
-        var grid = image.GridThw ?? throw new ArgumentException("Qwen2-VL needs the image's (t, h, w) patch grid.");
-        return _visual.Forward(image.PixelValues.to(DType, Device), grid);
-    }
-
-    /// <summary>Multimodal rotary positions (t, h, w): <see cref="MultimodalPositions"/>.</summary>
-    public override (Tensor Positions, long Delta) PositionIds(long[] ids, ImageInput? image) =>
-        MultimodalPositions.Compute(ids, _config.ImageTokenId, image?.GridThw, _config.Vision.SpatialMergeSize, Device);
-}
+public sealed class Qwen2VLModel(Qwen2VLConfig config)
+    : QwenVisionLanguageModel<Qwen2VisionTransformer>(nameof(Qwen2VLModel), "Qwen2-VL", config, new Qwen2VisionTransformer(config.Vision));
 
 /// <summary>The Qwen2-VL vision tower (<c>visual</c>).</summary>
-public sealed class Qwen2VisionTransformer : CheckpointModule
+public sealed class Qwen2VisionTransformer : CheckpointModule, IQwenVisionTower
 {
     private readonly Qwen2VisionConfig _c;
     private readonly VisionPatchEmbed _patchEmbed;
@@ -64,9 +41,9 @@ public sealed class Qwen2VisionTransformer : CheckpointModule
 
     /// <param name="pixels">[Np, C·T·P·P] patch rows in the processor's merge-block order</param>
     /// <param name="gridThw">(t, h, w) in patches</param>
-    /// <param name="blockOutputs">when given, receives the patch embedding and each block's output</param>
+    /// <param name="trace">when given, receives the patch embedding and each block's output</param>
     /// <returns>[Np / merge², D_text]</returns>
-    public Tensor Forward(Tensor pixels, long[] gridThw, List<Tensor>? blockOutputs = null)
+    public Tensor Forward(Tensor pixels, long[] gridThw, List<Tensor>? trace = null)
     {
         using var scope = NewDisposeScope();
         long patches = gridThw[0] * gridThw[1] * gridThw[2];
@@ -77,13 +54,13 @@ public sealed class Qwen2VisionTransformer : CheckpointModule
             throw new ArgumentException($"The patch grid [{string.Join(", ", gridThw)}] is not a multiple of the merge size {_c.SpatialMergeSize}.");
 
         var x = _patchEmbed.Forward(pixels);                                                  // [Np, C]
-        blockOutputs?.Add(x.alias().DetachFromDisposeScope());
+        trace?.Add(x.alias().DetachFromDisposeScope());
         var (cos, sin) = VisionRotary.Tables(RotaryAngles(gridThw, pixels.device));          // [Np, hd]
         var frames = VisionSegments.PerFrame(gridThw);   // each frame attends only to itself
         foreach (var block in _blocks)
         {
             x = block.Forward(x, new VisionAttentionInputs(cos, sin, frames));
-            blockOutputs?.Add(x.alias().DetachFromDisposeScope());
+            trace?.Add(x.alias().DetachFromDisposeScope());
         }
         return _merger.Forward(x).MoveToOuterDisposeScope();
     }
