@@ -71,8 +71,9 @@ internal static class RuntimeBench
         using var embeddings = model.Embed(prompt, features);
         var positions = model.PositionIds(prompt, image).Positions;
 
-        Measure(repeats, () => Prefill(model, embeddings, positions, recorder: null), out var prefillFast).Dispose();
-        Measure(repeats, () => { using var recorder = new AttentionRecorder(); return Prefill(model, embeddings, positions, recorder); }, out var prefillEager).Dispose();
+        var additions = model.ImageAdditions(prompt, features);
+        Measure(repeats, () => Prefill(model, embeddings, positions, additions, recorder: null), out var prefillFast).Dispose();
+        Measure(repeats, () => { using var recorder = new AttentionRecorder(); return Prefill(model, embeddings, positions, additions, recorder); }, out var prefillEager).Dispose();
 
         GenerationResult? generation = null;
         Measure(repeats, () =>
@@ -124,11 +125,11 @@ internal static class RuntimeBench
 
     private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
 
-    private static Tensor Prefill(VisionLanguageModel model, Tensor embeddings, Tensor positions, AttentionRecorder? recorder)
+    private static Tensor Prefill(VisionLanguageModel model, Tensor embeddings, Tensor positions, LayerAdditions? additions, AttentionRecorder? recorder)
     {
         using var noGrad = torch.no_grad();
         using var cache = recorder is null ? new KvCache(model.Config.Text.NumLayers, embeddings.shape[1]) : null;
-        using var hidden = model.LanguageModel.Forward(embeddings, positions, cache, recorder);
+        using var hidden = model.LanguageModel.Forward(embeddings, positions, cache, recorder, additions: additions);
         return model.Logits(hidden[.., -1]);
     }
 
