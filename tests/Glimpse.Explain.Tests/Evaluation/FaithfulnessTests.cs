@@ -53,6 +53,7 @@ public class FaithfulnessTests
     [Theory]
     [InlineData("llava")]
     [InlineData("qwen2vl")]
+    [InlineData("qwen3vl")]   // the batched scoring gives each perturbed image its own DeepStack additions
     public void CurvesRunFromTheUnperturbedScoreToTheFullySubstitutedImage(string set)
     {
         using var c = new Case(set);
