@@ -203,6 +203,28 @@ public class Qwen3VLReferenceTests(Qwen3VLFixture fx, ITestOutputHelper output) 
     }
 
     [Fact]
+    public void LayerAdditionsAreCheckedAgainstTheDecoderAndTheSequence()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = torch.no_grad();
+        long[] ids = Ref.Ids("input_ids");
+        var embeddings = fx.Model.Embed(ids, fx.Model.EncodeImage(fx.Image));
+        var (positions, _) = fx.Model.PositionIds(ids, fx.Image);
+        var zero = torch.zeros(1, 2, 64);
+        // Zero additions change nothing; more layers than the decoder has, or a row past the sequence, are refused.
+        var plain = fx.Model.LanguageModel.Forward(embeddings, positions);
+        var added = fx.Model.LanguageModel.Forward(embeddings, positions, additions: new LayerAdditions(torch.tensor(new long[] { 4, 5 }), [zero]));
+        Assert.True((plain == added).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => fx.Model.LanguageModel.Forward(embeddings, positions,
+            additions: new LayerAdditions(torch.tensor(new long[] { 4, 5 }), [zero, zero, zero, zero])));
+        Assert.Throws<ArgumentException>(() => fx.Model.LanguageModel.Forward(embeddings, positions,
+            additions: new LayerAdditions(torch.tensor(new long[] { 4, 21 }), [zero])));
+        Assert.Throws<ArgumentException>(() => new LayerAdditions(torch.tensor(new long[] { 4 }), [zero]));
+        // A prompt without image features has no additions.
+        Assert.Null(fx.Model.ImageAdditions(ids, null));
+    }
+
+    [Fact]
     public void TeacherForcedForwardMatchesFullLogitsAndAttentions()
     {
         ReferenceChecks.TeacherForcedForward(fx.Model, Ref, fx.Image);
