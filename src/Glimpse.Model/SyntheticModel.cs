@@ -1,4 +1,5 @@
 using Glimpse.Model.Families.Qwen25VL;
+using Glimpse.Model.Families.Qwen3VL;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
@@ -6,7 +7,7 @@ using TorchSharp;
 
 namespace Glimpse.Model;
 
-/// <summary>The size of a randomly initialised model (LLaVA or Qwen2.5-VL layout), for benchmarks.</summary>
+/// <summary>The size of a randomly initialised model (LLaVA, Qwen2.5-VL or Qwen3-VL layout), for benchmarks.</summary>
 public sealed record SyntheticShape
 {
     public int Layers { get; init; } = 12;
@@ -99,6 +100,56 @@ public static class SyntheticModel
     {
         torch.manual_seed(seed);
         var model = new Qwen25VLModel(Qwen25VLConfig(shape));
+        model.eval();
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        return model;
+    }
+
+    /// <summary>The patch side of the Qwen3-VL layout (Qwen3-VL's 16, where the other layouts use 14).</summary>
+    public const int Qwen3PatchSize = 16;
+
+    /// <summary>
+    /// A Qwen3-VL layout: a ViT with a learned 48×48 position grid (Hugging Face's 2304 entries), LayerNorm/GELU blocks
+    /// attending over the whole image, DeepStack features from blocks at a quarter, half and three quarters of the depth
+    /// added after decoder layers 0, 1, 2 (as Qwen3-VL's [8, 16, 24] of 27), and a Qwen3 decoder (q/k norms, no
+    /// attention biases) with M-RoPE interleaved as [1/4, 3/8, 3/8] of head_dim/2. Special ids at the top of the
+    /// vocabulary as in <see cref="Qwen25VLConfig"/>.
+    /// </summary>
+    public static Qwen3VLConfig Qwen3VLConfig(SyntheticShape s)
+    {
+        int headDim = s.Hidden / s.Heads, half = headDim / 2;
+        int t = half / 4, h = (half - t) / 2;
+        int[] deepstack = new[] { 1, 2, 3 }.Select(q => q * s.VisionLayers / 4).Where(b => b < s.VisionLayers).Distinct()
+            .Take(Math.Min(3, s.Layers)).ToArray();
+        return new()
+        {
+            ModelType = "qwen3_vl",
+            Directory = "(synthetic)",
+            ImageTokenId = s.Vocab - 1,
+            VisionStartTokenId = s.Vocab - 5,
+            VisionEndTokenId = s.Vocab - 4,
+            VideoTokenId = s.Vocab - 3,
+            Vision = new Qwen3VisionConfig
+            {
+                Depth = s.VisionLayers, HiddenSize = s.VisionHidden, HiddenAct = "gelu_pytorch_tanh", IntermediateSize = 4 * s.VisionHidden,
+                NumHeads = Math.Max(1, s.VisionHidden / 64), InChannels = 3, PatchSize = Qwen3PatchSize, SpatialMergeSize = 2,
+                TemporalPatchSize = 2, OutHiddenSize = s.Hidden, NumPositionEmbeddings = 2304, DeepstackVisualIndexes = deepstack,
+            },
+            Text = new TextDecoderConfig
+            {
+                ModelType = "qwen3", VocabSize = s.Vocab, HiddenSize = s.Hidden, IntermediateSize = s.Intermediate,
+                NumLayers = s.Layers, NumHeads = s.Heads, NumKeyValueHeads = s.KeyValueHeads, HeadDim = headDim,
+                RmsNormEps = 1e-6, RopeTheta = 5_000_000, MropeSection = [t, h, half - t - h], MropeLayout = Modules.MropeLayout.Interleaved,
+                QkNorm = true, QkvBias = false, OutputBias = false, MlpBias = false, HiddenAct = "silu", MaxPositionEmbeddings = 32768,
+                TieWordEmbeddings = false, BosTokenId = null, EosTokenIds = [2],
+            },
+        };
+    }
+
+    public static Qwen3VLModel Qwen3VL(SyntheticShape shape, int seed = 0)
+    {
+        torch.manual_seed(seed);
+        var model = new Qwen3VLModel(Qwen3VLConfig(shape));
         model.eval();
         foreach (var p in model.parameters()) p.requires_grad = false;
         return model;

@@ -11,13 +11,13 @@ public class ExplainRunTests
     public static TheoryData<string, string> Cases => new()
     {
         { "llava", "glimpse" }, { "llava", "rollout" }, { "qwen2vl", "glimpse" }, { "qwen2vl", "glimpse-fast" }, { "qwen2vl", "tam" },
-        { "qwen25vl", "glimpse" }, { "qwen25vl", "chefer" },
+        { "qwen25vl", "glimpse" }, { "qwen25vl", "chefer" }, { "qwen3vl", "glimpse" }, { "qwen3vl", "rollout" },
     };
 
     [Theory, MemberData(nameof(Cases))]
     public void ExplainsAnAnswerFromFiles(string set, string method)
     {
-        using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), _ => ReferenceSet.Qwen25VL() };
+        using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), "qwen3vl" => ReferenceSet.Qwen3VL(), _ => ReferenceSet.Qwen25VL() };
         using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
         var request = new ExplainRequest(RgbImage.Load(reference.ImagePath), "what color is the big ball", Explainers.Create(method))
         {
@@ -34,7 +34,7 @@ public class ExplainRunTests
         Assert.Equal(5, r.AnswerTokens.Count);
         var grid = Assert.Single(r.ImageMap.Layout.Grids);
         Assert.Equal(r.ImageMap.Layout.TokenCount, r.ImageMap.Values.Length);
-        Assert.Equal(set switch { "llava" => (4, 4), "qwen2vl" => (2, 3), _ => (2, 5) }, (grid.Rows, grid.Columns));
+        Assert.Equal(set switch { "llava" => (4, 4), "qwen2vl" => (2, 3), "qwen3vl" => (3, 4), _ => (2, 5) }, (grid.Rows, grid.Columns));
         Assert.Equal(5, r.PerTokenMaps!.Count);
         Assert.Equal(6, r.PromptTokens.Count(t => t.Role == "question"));
         Assert.All(r.PromptTokens.Where(t => t.Role != "question"), t => Assert.Null(t.Saliency));

@@ -16,6 +16,8 @@ internal static class SubjectFactory
 
     public static ExplanationSubject Qwen25VL(Qwen25VLFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 2, 5);
 
+    public static ExplanationSubject Qwen3VL(Qwen3VLFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 3, 4);
+
     private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) => new()
     {
         Model = model,

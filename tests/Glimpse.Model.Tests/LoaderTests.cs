@@ -1,4 +1,5 @@
 using Glimpse.Model.Families.Qwen25VL;
+using Glimpse.Model.Families.Qwen3VL;
 using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Families.Llava;
 using System.Text.Json.Nodes;
@@ -128,6 +129,84 @@ public sealed class LoaderTests : IDisposable
         string dir = Variant(reference.ModelDir, editConfig: json => json["vision_config"]!["out_hidden_size"] = 32);
         var e = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(dir));
         Assert.Contains("out_hidden_size", e.Message);
+    }
+
+    [Fact]
+    public void Qwen3VLOldHubLayoutLoadsToTheSameModel()
+    {
+        // The tiny checkpoint is in the transformers ≥ 4.52 layout (model.visual.*, model.language_model.*); the older
+        // Qwen hub layout (visual.*, model.*) maps onto the same modules.
+        using var reference = ReferenceSet.Qwen3VL();
+        string dir = Variant(reference.ModelDir, w => Rename(w, k =>
+            k.StartsWith("model.visual.") ? k["model.".Length..]
+            : k.StartsWith("model.language_model.") ? "model." + k["model.language_model.".Length..]
+            : k));
+        using var model = ModelLoader.Load(dir);
+        Assert.IsType<Qwen3VLModel>(model);
+        var grid = reference["image_grid_thw"][0].data<long>().ToArray();
+        using var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"], grid));
+        TensorAssert.RelativeClose(reference["logits"], logits, 1e-4, "logits (old layout)");
+    }
+
+    [Theory]
+    [InlineData("deepstack_visual_indexes", "[0, 3]", "deepstack_visual_indexes")]
+    [InlineData("deepstack_visual_indexes", "[1, 1]", "deepstack_visual_indexes")]
+    [InlineData("num_position_embeddings", "15", "not a square")]
+    [InlineData("out_hidden_size", "32", "out_hidden_size")]
+    public void Qwen3VLVisionConfigsItCannotRunAreRefused(string key, string value, string reason)
+    {
+        using var reference = ReferenceSet.Qwen3VL();
+        string dir = Variant(reference.ModelDir, editConfig: json => json["vision_config"]![key] = JsonNode.Parse(value));
+        var e = Assert.Throws<ModelLoadException>(() => ConfigReader.Read(dir));
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void Qwen3VLTextDefaultsAreHuggingFaces()
+    {
+        using var reference = ReferenceSet.Qwen3VL();
+        string dir = Variant(reference.ModelDir, editConfig: json =>
+        {
+            var text = json["text_config"]!.AsObject();
+            foreach (var key in new[] { "head_dim", "rope_scaling", "rope_theta", "rms_norm_eps", "attention_bias", "num_key_value_heads" }) text.Remove(key);
+            json.Remove("tie_word_embeddings");
+        });
+        var c = (Qwen3VLConfig)ConfigReader.Read(dir);
+        Assert.Equal((128, 4, 5_000_000.0, 1e-6), (c.Text.HeadDim, c.Text.NumKeyValueHeads, c.Text.RopeTheta, c.Text.RmsNormEps));
+        Assert.Equal([24, 20, 20], c.Text.MropeSection!);
+        Assert.False(c.Text.QkvBias);
+        Assert.False(c.Text.TieWordEmbeddings);
+        // attention_bias puts a bias on all four projections, as in Qwen3.
+        string biased = Variant(reference.ModelDir, editConfig: json => json["text_config"]!["attention_bias"] = true, name: "biased");
+        var b = (Qwen3VLConfig)ConfigReader.Read(biased);
+        Assert.True(b.Text.QkvBias && b.Text.OutputBias);
+    }
+
+    [Fact]
+    public void Qwen3VLTakesTheFastProcessorNameButRefusesItsResizeOnlyOptions()
+    {
+        using var reference = ReferenceSet.Qwen3VL();
+        var config = ConfigReader.Read(reference.ModelDir);
+        var family = new Qwen3VLFamily();
+        string Edit(string name, Action<JsonObject> edit)
+        {
+            string dir = Variant(reference.ModelDir, name: name);
+            string path = Path.Combine(dir, "preprocessor_config.json");
+            var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            json["image_processor_type"] = Qwen3VLFamily.FastProcessorType;
+            edit(json);
+            File.WriteAllText(path, json.ToJsonString());
+            return dir;
+        }
+        var fast = family.CreateImageProcessor(Edit("fast", _ => { }), config);
+        using (var image = fast.Process(Glimpse.Model.Processing.RgbImage.Load(reference.ImagePath)))
+            TensorAssert.AbsoluteClose(reference["pixel_values"], image.PixelValues, 1e-5, "pixel_values (fast name)");
+        var e = Assert.Throws<NotSupportedException>(() => family.CreateImageProcessor(Edit("antialias", j => j["antialias"] = false), config));
+        Assert.Contains("antialias", e.Message);
+        e = Assert.Throws<NotSupportedException>(() => family.CreateImageProcessor(Edit("interpolation", j => j["interpolation"] = 3), config));
+        Assert.Contains("interpolation", e.Message);
+        var wrong = Assert.Throws<InvalidDataException>(() => family.CreateImageProcessor(Edit("clip", j => j["image_processor_type"] = "CLIPImageProcessor"), config));
+        Assert.Contains("Qwen2VLImageProcessor", wrong.Message);
     }
 
     [Fact]

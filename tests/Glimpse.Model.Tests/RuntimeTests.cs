@@ -105,4 +105,31 @@ public class RuntimeTests
         var e = Assert.Throws<ArgumentException>(() => runtime.Prepare(RgbImage.Load(reference.ImagePath), longQuestion));
         Assert.Contains("context", e.Message);
     }
+
+    [Fact]
+    public void Qwen3VLAnswersFromTextAndImageFile()
+    {
+        using var reference = ReferenceSet.Qwen3VL();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        Assert.IsType<Glimpse.Model.Families.Qwen3VL.Qwen3VLModel>(runtime.Model);
+        using var prompt = runtime.Prepare(RgbImage.Load(reference.ImagePath), Question);
+        // The reference README's chat example (no default system turn), <|image_pad|> expanded to 12 copies.
+        long[] expected = [3, 14, 290, .. Enumerable.Repeat(293L, 12), 291, 105, 298, 112, 114, 45, 163, 2, 3, 12];
+        Assert.Equal(expected, prompt.Layout.InputIds);
+        Assert.Equal(Enumerable.Range(3, 12), prompt.Layout.ImagePositions);
+        Assert.Equal(Enumerable.Range(16, 6), prompt.Layout.QuestionPositions);
+        Assert.Equal(new long[] { 1, 6, 8 }, prompt.Image.ImageGridThw);
+        TensorAssert.AbsoluteClose(reference["pixel_values"], prompt.Image.PixelValues, 1e-5, "pixel_values");
+
+        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = 6, StopAtEos = false });
+        Assert.Equal(6, answer.Generation.NewTokens.Length);
+        Assert.Equal(runtime.Tokenizer.Decode(answer.Generation.NewTokens.Where(id => !runtime.Tokenizer.IsSpecial(id)).ToArray()), answer.Text);
+        Assert.Equal(2, runtime.EosTokenIds.Single());   // generation_config.json
+
+        // The same ids and the stored pixel_values through the bare generator give the same answer.
+        var grid = reference["image_grid_thw"][0].data<long>().ToArray();
+        using var direct = AnswerGenerator.Generate(runtime.Model, expected, new(reference["pixel_values"], grid),
+            new GenerationOptions { MaxNewTokens = 6, StopAtEos = false });
+        Assert.Equal(direct.NewTokens, answer.Generation.NewTokens);
+    }
 }

@@ -36,7 +36,8 @@ internal static class InspectCommand
         var t = c.Text;
         Row(table, "decoder", $"{t.ModelType}: {t.NumLayers} layers, hidden {t.HiddenSize}, {t.NumHeads} heads ({t.NumKeyValueHeads} key/value), " +
                                 $"head_dim {t.HeadDim}, vocab {t.VocabSize}, context {t.MaxPositionEmbeddings}, tied embeddings {t.TieWordEmbeddings}");
-        Row(table, "rotary", t.MropeSection is { } s ? $"M-RoPE θ {t.RopeTheta}, sections [{string.Join(", ", s)}]" : $"RoPE θ {t.RopeTheta}");
+        Row(table, "rotary", t.MropeSection is { } s ? $"M-RoPE θ {t.RopeTheta}, sections [{string.Join(", ", s)}] {t.MropeLayout.ToString().ToLowerInvariant()}" +
+                                                   (t.QkNorm ? "; q/k RMSNorm per head" : "") : $"RoPE θ {t.RopeTheta}");
         foreach (var (name, value) in family.Describe(c)) Row(table, name, value);
         AnsiConsole.Write(table);
     }

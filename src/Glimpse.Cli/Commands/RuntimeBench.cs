@@ -27,8 +27,9 @@ internal static class RuntimeBench
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
         var family = new Option<string>("--family")
         {
-            Description = "Model layout: llava (CLIP + projector + Llama) or qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE; " +
-                          "--image-side is then the merged token grid side).",
+            Description = "Model layout: llava (CLIP + projector + Llama), qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE) or " +
+                          "qwen3_vl (ViT with a learned position grid + merger + DeepStack + Qwen3 with interleaved M-RoPE); " +
+                          "for the Qwen layouts --image-side is the merged token grid side.",
             DefaultValueFactory = _ => "llava",
         };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
@@ -39,8 +40,8 @@ internal static class RuntimeBench
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             string layout = parse.GetValue(family) ?? "llava";
-            if (layout is not ("llava" or "qwen2_5_vl"))
-                throw new UserInputException($"--family '{layout}' is not known; use llava or qwen2_5_vl.");
+            if (layout is not ("llava" or "qwen2_5_vl" or "qwen3_vl"))
+                throw new UserInputException($"--family '{layout}' is not known; use llava, qwen2_5_vl or qwen3_vl.");
             Run(layout, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;
         }));
@@ -49,8 +50,14 @@ internal static class RuntimeBench
 
     private static void Run(string family, SyntheticShape shape, int textTokens, int newTokens, int repeats)
     {
-        bool qwen = family == "qwen2_5_vl";
-        using VisionLanguageModel model = qwen ? SyntheticModel.Qwen25VL(shape) : SyntheticModel.Llava(shape);
+        bool qwen = family != "llava";
+        using VisionLanguageModel model = family switch
+        {
+            "qwen2_5_vl" => SyntheticModel.Qwen25VL(shape),
+            "qwen3_vl" => SyntheticModel.Qwen3VL(shape),
+            _ => SyntheticModel.Llava(shape),
+        };
+        int patch = family == "qwen3_vl" ? SyntheticModel.Qwen3PatchSize : SyntheticModel.PatchSize;
         int side = shape.ImageTokensPerSide, imageTokens = side * side;
         // Text ids stay below the special ids at the top of the vocabulary (Qwen2.5-VL: vision start/end, video, image).
         int textIdLimit = qwen ? shape.Vocab - 5 : shape.Vocab - 2;
@@ -58,9 +65,9 @@ internal static class RuntimeBench
         long[] prompt = [1, .. Enumerable.Range(0, textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit)),
             .. Enumerable.Repeat(model.Config.ImageTokenId, imageTokens),
             .. Enumerable.Range(0, textTokens - textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit))];
-        // LLaVA: one square image [1, 3, S, S]. Qwen2.5-VL: patch rows [(2·side)², 3·2·14·14] on a (1, 2·side, 2·side) grid.
-        int imageSize = side * SyntheticModel.PatchSize;
-        using var pixels = qwen ? torch.randn(4L * imageTokens, 3 * 2 * SyntheticModel.PatchSize * SyntheticModel.PatchSize) : torch.randn(1, 3, imageSize, imageSize);
+        // LLaVA: one square image [1, 3, S, S]. Qwen: patch rows [(2·side)², 3·2·P·P] on a (1, 2·side, 2·side) grid.
+        int imageSize = side * patch;
+        using var pixels = qwen ? torch.randn(4L * imageTokens, 3 * 2 * patch * patch) : torch.randn(1, 3, imageSize, imageSize);
         var image = qwen ? new ImageInput(pixels, [1, 2L * side, 2L * side]) : new ImageInput(pixels);
 
         AnsiConsole.MarkupLine($"[bold]glimpse bench[/] ({family}): {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
@@ -71,8 +78,9 @@ internal static class RuntimeBench
         using var embeddings = model.Embed(prompt, features);
         var positions = model.PositionIds(prompt, image).Positions;
 
-        Measure(repeats, () => Prefill(model, embeddings, positions, recorder: null), out var prefillFast).Dispose();
-        Measure(repeats, () => { using var recorder = new AttentionRecorder(); return Prefill(model, embeddings, positions, recorder); }, out var prefillEager).Dispose();
+        var additions = model.ImageAdditions(prompt, features);
+        Measure(repeats, () => Prefill(model, embeddings, positions, additions, recorder: null), out var prefillFast).Dispose();
+        Measure(repeats, () => { using var recorder = new AttentionRecorder(); return Prefill(model, embeddings, positions, additions, recorder); }, out var prefillEager).Dispose();
 
         GenerationResult? generation = null;
         Measure(repeats, () =>
@@ -124,11 +132,11 @@ internal static class RuntimeBench
 
     private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
 
-    private static Tensor Prefill(VisionLanguageModel model, Tensor embeddings, Tensor positions, AttentionRecorder? recorder)
+    private static Tensor Prefill(VisionLanguageModel model, Tensor embeddings, Tensor positions, LayerAdditions? additions, AttentionRecorder? recorder)
     {
         using var noGrad = torch.no_grad();
         using var cache = recorder is null ? new KvCache(model.Config.Text.NumLayers, embeddings.shape[1]) : null;
-        using var hidden = model.LanguageModel.Forward(embeddings, positions, cache, recorder);
+        using var hidden = model.LanguageModel.Forward(embeddings, positions, cache, recorder, additions: additions);
         return model.Logits(hidden[.., -1]);
     }
 

@@ -43,7 +43,7 @@ public sealed class AnswerLikelihood
         long batch = features.shape[0];
         var embeddings = torch.cat(Enumerable.Range(0, (int)batch).Select(b => _model.Embed(_sequence, features[b])).ToArray(), 0); // [B, N, D]
         var positions = _model.PositionIds(_sequence, images[0]).Positions.expand(-1, batch, -1);  // [axes, B, N]
-        var hidden = _model.LanguageModel.Forward(embeddings, positions);
+        var hidden = _model.LanguageModel.Forward(embeddings, positions, additions: _model.ImageAdditions(_sequence, features));
         var logits = _model.Logits(hidden.index_select(1, torch.tensor(_queryPositions, device: hidden.device)));   // [B, T, vocab]
         var targets = torch.tensor(_answerIds, device: logits.device).view(1, -1, 1).expand(batch, -1, 1);
         var logProbabilities = logits.to(float64).log_softmax(-1).gather(2, targets).squeeze(2);  // [B, T]

@@ -37,8 +37,16 @@ public abstract class VisionLanguageModel : CheckpointModule
     public Device Device => LanguageModel.EmbeddingWeight.device;
     public ScalarType DType => LanguageModel.EmbeddingWeight.dtype;
 
-    /// <summary>Image features, one row per image token: [K, D] in the decoder's dtype.</summary>
+    /// <summary>
+    /// Image features, one row per image token, in the decoder's dtype: [K, D], or [K, (1 + M)·D] for a family whose
+    /// image also adds to the hidden states after the first M decoder layers (<see cref="DecoderAdditionLayers"/>):
+    /// columns [0, D) are written into the image tokens' embeddings, columns [(k+1)·D, (k+2)·D) are added to the
+    /// image-token rows after decoder layer k (<see cref="ImageAdditions"/>).
+    /// </summary>
     public abstract Tensor EncodeImage(ImageInput image);
+
+    /// <summary>M: after how many of the first decoder layers the image's features are added again (Qwen3-VL's DeepStack); 0 for most families.</summary>
+    public virtual int DecoderAdditionLayers => 0;
 
     /// <summary>
     /// Image features of several images processed alike (the same size, the same patch grid): [B, K, D]. This default
@@ -85,9 +93,38 @@ public abstract class VisionLanguageModel : CheckpointModule
         if (imageFeatures is not null && featureRows > 0)
         {
             var mask = (idTensor == Config.ImageTokenId).unsqueeze(-1).expand_as(embeddings);
-            embeddings = embeddings.masked_scatter(mask, imageFeatures.to(embeddings.dtype));
+            var rows = CheckFeatureWidth(imageFeatures).narrow(-1, 0, Config.Text.HiddenSize);          // [K, D]
+            embeddings = embeddings.masked_scatter(mask, rows.contiguous().to(embeddings.dtype));
         }
         return embeddings.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// What the image's features add to the image-token rows of <paramref name="ids"/> after the first
+    /// <see cref="DecoderAdditionLayers"/> decoder layers; null when the family adds nothing or there is no image. Give it
+    /// to <see cref="TextDecoder.Forward"/> with the embeddings of the same sequence (never for decoded tokens after it).
+    /// </summary>
+    /// <param name="imageFeatures"><see cref="EncodeImage"/>'s [K, W], or <see cref="EncodeImages"/>' [B, K, W] for a batch whose row b is image b</param>
+    public LayerAdditions? ImageAdditions(long[] ids, Tensor? imageFeatures)
+    {
+        if (DecoderAdditionLayers == 0 || imageFeatures is null) return null;
+        CheckFeatureWidth(imageFeatures);
+        var batched = imageFeatures.dim() == 2 ? imageFeatures.unsqueeze(0) : imageFeatures;           // [B, K, W]
+        long[] imageRows = Enumerable.Range(0, ids.Length).Where(i => ids[i] == Config.ImageTokenId).Select(i => (long)i).ToArray();
+        if (imageRows.Length != batched.shape[1])
+            throw new ArgumentException($"The prompt has {imageRows.Length} image tokens but the image gives {batched.shape[1]} feature rows.");
+        int d = Config.Text.HiddenSize;
+        var values = Enumerable.Range(1, DecoderAdditionLayers).Select(k => batched.narrow(-1, (long)k * d, d)).ToArray();   // [B, K, D] each
+        return new LayerAdditions(torch.tensor(imageRows, device: imageFeatures.device), values);
+    }
+
+    private Tensor CheckFeatureWidth(Tensor imageFeatures)
+    {
+        long width = (1L + DecoderAdditionLayers) * Config.Text.HiddenSize;
+        if (imageFeatures.shape[^1] != width)
+            throw new ArgumentException(
+                $"Image features are {imageFeatures.shape[^1]} wide; this model's are {width} (hidden {Config.Text.HiddenSize} × {1 + DecoderAdditionLayers}).");
+        return imageFeatures;
     }
 
     /// <summary>Positions [axes, B, count] for tokens at sequence indices start … start+count−1 after a prompt.</summary>

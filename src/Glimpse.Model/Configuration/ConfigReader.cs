@@ -18,22 +18,30 @@ public static class ConfigReader
 }
 
 /// <summary>
-/// Reads the decoder part of a config (Llama, Qwen2): every default below is the one the Hugging Face config class of
-/// transformers 4.47 uses when the key is absent (save_pretrained leaves defaults out).
+/// Reads the decoder part of a config (Llama, Qwen2, Qwen3-VL's Qwen3): every default below is the one the Hugging
+/// Face config class uses when the key is absent (save_pretrained leaves defaults out): LlamaConfig and Qwen2VLConfig of
+/// transformers 4.47, Qwen3VLTextConfig of transformers 4.57.
 /// </summary>
 internal static class DecoderConfigReader
 {
+    private enum Kind { Llama, Qwen2, Qwen3 }
+
     /// <param name="defaultType">the text model_type to assume when the section names none ("llama", "qwen2_vl", …)</param>
     public static TextDecoderConfig Read(JsonConfig text, string defaultType, string file, bool tieDefault = false)
     {
         string type = text.String("model_type", defaultType);
-        bool qwen = type is "qwen2_vl" or "qwen2" or "qwen2_vl_text" or "qwen2_5_vl" or "qwen2_5_vl_text";
-        if (!qwen && type != "llama")
-            throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama and qwen2 are).");
+        var kind = type switch
+        {
+            "llama" => Kind.Llama,
+            "qwen2_vl" or "qwen2" or "qwen2_vl_text" or "qwen2_5_vl" or "qwen2_5_vl_text" => Kind.Qwen2,
+            "qwen3_vl" or "qwen3_vl_text" => Kind.Qwen3,
+            _ => throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama, qwen2 and qwen3_vl_text are)."),
+        };
+        bool qwen2 = kind == Kind.Qwen2, qwen3 = kind == Kind.Qwen3;
 
-        // Llama defaults (LlamaConfig) vs Qwen2-VL defaults (Qwen2VLConfig): sizes, eps and theta differ.
-        int hidden = text.Int("hidden_size", qwen ? 8192 : 4096);
-        int heads = text.Int("num_attention_heads", qwen ? 64 : 32);
+        // LlamaConfig vs Qwen2VLConfig vs Qwen3VLTextConfig defaults: sizes, eps and theta differ.
+        int hidden = text.Int("hidden_size", kind switch { Kind.Qwen2 => 8192, _ => 4096 });
+        int heads = text.Int("num_attention_heads", kind switch { Kind.Qwen2 => 64, _ => 32 });
         var rope = text.Section("rope_scaling");
         int[]? mrope = null;
         if (rope is not null)
@@ -43,30 +51,37 @@ internal static class DecoderConfigReader
             else if (ropeType is not ("default" or "mrope"))
                 throw new ModelLoadException($"{file}: rope_scaling type '{ropeType}' is not supported (only plain RoPE and M-RoPE).");
         }
-        if (qwen && mrope is null)
+        // Qwen3-VL's text rotary falls back to [24, 20, 20] when rope_scaling names no section.
+        if (qwen3) mrope ??= [24, 20, 20];
+        if (qwen2 && mrope is null)
             throw new ModelLoadException($"{file}: Qwen2-VL needs rope_scaling.mrope_section (the multimodal rotary split).");
+        bool attentionBias = text.Bool("attention_bias", false);
 
         var config = new TextDecoderConfig
         {
-            ModelType = qwen ? "qwen2" : "llama",
-            VocabSize = text.Int("vocab_size", qwen ? 152064 : 32000),
+            ModelType = kind switch { Kind.Llama => "llama", Kind.Qwen2 => "qwen2", _ => "qwen3" },
+            VocabSize = text.Int("vocab_size", kind switch { Kind.Llama => 32000, Kind.Qwen2 => 152064, _ => 151936 }),
             HiddenSize = hidden,
-            IntermediateSize = text.Int("intermediate_size", qwen ? 29568 : 11008),
-            NumLayers = text.Int("num_hidden_layers", qwen ? 80 : 32),
+            IntermediateSize = text.Int("intermediate_size", kind switch { Kind.Llama => 11008, Kind.Qwen2 => 29568, _ => 22016 }),
+            NumLayers = text.Int("num_hidden_layers", qwen2 ? 80 : 32),
             NumHeads = heads,
-            NumKeyValueHeads = text.Int("num_key_value_heads", qwen ? 8 : heads),
-            HeadDim = text.Int("head_dim", hidden / heads),
-            RmsNormEps = text.Double("rms_norm_eps", qwen ? 1e-5 : 1e-6),
-            RopeTheta = text.Double("rope_theta", qwen ? 1_000_000 : 10_000),
+            NumKeyValueHeads = text.Int("num_key_value_heads", qwen2 ? 8 : heads),
+            HeadDim = text.Int("head_dim", qwen3 ? 128 : hidden / heads),
+            RmsNormEps = text.Double("rms_norm_eps", qwen2 ? 1e-5 : 1e-6),
+            RopeTheta = text.Double("rope_theta", kind switch { Kind.Llama => 10_000, Kind.Qwen2 => 1_000_000, _ => 5_000_000 }),
             MropeSection = mrope,
-            QkvBias = qwen || text.Bool("attention_bias", false),
-            OutputBias = !qwen && text.Bool("attention_bias", false),
-            MlpBias = !qwen && text.Bool("mlp_bias", false),
+            // Qwen3-VL interleaves its frequencies whatever rope_scaling.mrope_interleaved says (its code never reads the flag).
+            MropeLayout = qwen3 ? Modules.MropeLayout.Interleaved : Modules.MropeLayout.Split,
+            QkNorm = qwen3,
+            // Qwen2 always has q/k/v biases and none on o_proj; Llama and Qwen3 put attention_bias on all four.
+            QkvBias = qwen2 || attentionBias,
+            OutputBias = !qwen2 && attentionBias,
+            MlpBias = kind == Kind.Llama && text.Bool("mlp_bias", false),
             HiddenAct = text.String("hidden_act", "silu"),
-            MaxPositionEmbeddings = text.Int("max_position_embeddings", qwen ? 32768 : 2048),
+            MaxPositionEmbeddings = text.Int("max_position_embeddings", kind switch { Kind.Llama => 2048, Kind.Qwen2 => 32768, _ => 128000 }),
             TieWordEmbeddings = text.Bool("tie_word_embeddings", tieDefault),
-            BosTokenId = text.OptionalLong("bos_token_id") ?? (qwen ? null : 1),
-            EosTokenIds = text.LongList("eos_token_id", qwen ? [] : [2]),
+            BosTokenId = text.OptionalLong("bos_token_id") ?? (kind == Kind.Llama ? 1 : null),
+            EosTokenIds = text.LongList("eos_token_id", kind == Kind.Llama ? [2] : []),
         };
         if (config.NumHeads % config.NumKeyValueHeads != 0)
             throw new ModelLoadException($"{file}: num_attention_heads {config.NumHeads} is not a multiple of num_key_value_heads {config.NumKeyValueHeads}.");
@@ -74,5 +89,4 @@ internal static class DecoderConfigReader
             throw new ModelLoadException($"{file}: mrope_section [{string.Join(", ", s)}] must sum to head_dim/2 = {config.HeadDim / 2}.");
         return config;
     }
-
 }

@@ -1,6 +1,6 @@
 namespace Glimpse.Model.Configuration;
 
-/// <summary>A Llama-style causal decoder (Llama, Qwen2): every value resolved, Hugging Face defaults filled in.</summary>
+/// <summary>A Llama-style causal decoder (Llama, Qwen2, Qwen3): every value resolved, Hugging Face defaults filled in.</summary>
 public sealed record TextDecoderConfig
 {
     public required string ModelType { get; init; }
@@ -15,6 +15,10 @@ public sealed record TextDecoderConfig
     public required double RopeTheta { get; init; }
     /// <summary>Qwen2-VL multimodal rotary: how many of the head_dim/2 frequencies follow the t, h and w positions.</summary>
     public int[]? MropeSection { get; init; }
+    /// <summary>How the M-RoPE section's frequencies are laid out (interleaved in Qwen3-VL).</summary>
+    public Modules.MropeLayout MropeLayout { get; init; } = Modules.MropeLayout.Split;
+    /// <summary>RMSNorm over head_dim on every query and key head before the rotary (Qwen3's q_norm, k_norm).</summary>
+    public bool QkNorm { get; init; }
     /// <summary>Bias on the q, k and v projections (always on for Qwen2; <c>attention_bias</c> for Llama).</summary>
     public required bool QkvBias { get; init; }
     public required bool OutputBias { get; init; }

@@ -1,6 +1,7 @@
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
+using Glimpse.Model.Families.Qwen3VL;
 
 namespace Glimpse.Model.Families;
 
@@ -12,6 +13,7 @@ public static class ModelFamilies
         new LlavaFamily(),
         new Qwen2VLFamily(),
         new Qwen25VLFamily(),
+        new Qwen3VLFamily(),
     ];
 
     private static readonly Dictionary<string, ModelFamily> ByModelType = All.ToDictionary(f => f.ModelType, StringComparer.Ordinal);

@@ -71,7 +71,8 @@ public static class AnswerGenerator
         var features = options.ImageFeatures ?? (image is null ? null : model.EncodeImage(image));
         var embeddings = model.Embed(promptIds, features);                                     // [1, S, D]
         var (positions, delta) = model.PositionIds(promptIds, image);                          // [axes, 1, S]
-        var hidden = model.LanguageModel.Forward(embeddings, positions, cache);
+        // The image's decoder additions (DeepStack) belong to the prompt's image rows only, never to decoded tokens.
+        var hidden = model.LanguageModel.Forward(embeddings, positions, cache, additions: model.ImageAdditions(promptIds, features));
         var logits = model.Logits(hidden[.., -1]);                                             // [1, vocab]
         var prefill = clock.Elapsed;
 

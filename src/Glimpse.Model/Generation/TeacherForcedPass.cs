@@ -41,7 +41,8 @@ public sealed class TeacherForcedPass : IDisposable
     public Tensor Logits { get; }
     /// <summary>Decoder attention probabilities, one [B, H, N, N] tensor per layer.</summary>
     public IReadOnlyList<Tensor> Attentions => _recorder.Probabilities;
-    /// <summary>Decoder hidden states [B, N, D] when kept: the input of each layer, then the final normed output.</summary>
+    /// <summary>Decoder hidden states [B, N, D] when kept: the input of each layer (with the image's additions after the
+    /// layer before it, as Hugging Face records them), then the final normed output.</summary>
     public IReadOnlyList<Tensor> HiddenStates => _hiddenStates;
     /// <summary>The input embeddings [B, N, D] after image features were written in (the graph's leaf).</summary>
     public Tensor Embeddings { get; }
@@ -52,17 +53,19 @@ public sealed class TeacherForcedPass : IDisposable
         _recorder = new AttentionRecorder(options.GradientTaps && options.TrackGradients);
         using var scope = NewDisposeScope();
         Tensor embeddings, positions;
+        LayerAdditions? additions;
         using (torch.no_grad())
         {
             var features = options.ImageFeatures ?? (image is null ? null : model.EncodeImage(image));
             embeddings = model.Embed(ids, features).expand(options.Batch, -1, -1).contiguous();   // [B, N, D]
             positions = model.PositionIds(ids, image).Positions.expand(-1, options.Batch, -1);    // [axes, B, N]
+            additions = model.ImageAdditions(ids, features);
         }
         using (torch.enable_grad(options.TrackGradients))
         {
             if (options.TrackGradients) embeddings.requires_grad_(true);
             var hidden = model.LanguageModel.Forward(embeddings, positions, cache: null, _recorder,
-                options.KeepHiddenStates ? _hiddenStates : null);
+                options.KeepHiddenStates ? _hiddenStates : null, additions);
             if (options.LogitPositions is { } rows) hidden = hidden.index_select(1, torch.tensor(rows, device: hidden.device));
             Logits = model.Logits(hidden).DetachFromDisposeScope();
         }

@@ -118,13 +118,18 @@ public static class AttentionKernel
         : x.unsqueeze(2).expand(x.shape[0], x.shape[1], rep, x.shape[2], x.shape[3]).reshape(x.shape[0], x.shape[1] * rep, x.shape[2], x.shape[3]);
 }
 
-/// <summary>Grouped-query self-attention of a causal decoder with rotary positions (Llama, Qwen2).</summary>
+/// <summary>
+/// Grouped-query self-attention of a causal decoder with rotary positions (Llama, Qwen2, Qwen3). With
+/// <c>qkNormEps</c> (Qwen3) every query and key head is RMS-normalised over head_dim (<c>q_norm</c>, <c>k_norm</c>)
+/// before the rotary.
+/// </summary>
 public sealed class DecoderAttention : CheckpointModule
 {
     private readonly Linear _q, _k, _v, _o;
+    private readonly RmsNorm? _qNorm, _kNorm;
     private readonly int _heads, _kvHeads, _headDim;
 
-    public DecoderAttention(int hidden, int heads, int kvHeads, int headDim, bool qkvBias, bool outputBias)
+    public DecoderAttention(int hidden, int heads, int kvHeads, int headDim, bool qkvBias, bool outputBias, double? qkNormEps = null)
         : base(nameof(DecoderAttention))
     {
         (_heads, _kvHeads, _headDim) = (heads, kvHeads, headDim);
@@ -136,6 +141,13 @@ public sealed class DecoderAttention : CheckpointModule
         register_module("k_proj", _k);
         register_module("v_proj", _v);
         register_module("o_proj", _o);
+        if (qkNormEps is { } eps)
+        {
+            _qNorm = new RmsNorm(headDim, eps);
+            _kNorm = new RmsNorm(headDim, eps);
+            register_module("q_norm", _qNorm);
+            register_module("k_norm", _kNorm);
+        }
     }
 
     /// <param name="x">[B, N, D]</param>
@@ -145,8 +157,12 @@ public sealed class DecoderAttention : CheckpointModule
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1];
-        var q = _q.forward(x).view(b, n, _heads, _headDim).transpose(1, 2);      // [B, H, N, d]
-        var k = _k.forward(x).view(b, n, _kvHeads, _headDim).transpose(1, 2);    // [B, KV, N, d]
+        var q = _q.forward(x).view(b, n, _heads, _headDim);                      // [B, N, H, d]
+        var k = _k.forward(x).view(b, n, _kvHeads, _headDim);                    // [B, N, KV, d]
+        if (_qNorm is not null) q = _qNorm.Forward(q);
+        if (_kNorm is not null) k = _kNorm.Forward(k);
+        q = q.transpose(1, 2);                                                   // [B, H, N, d]
+        k = k.transpose(1, 2);                                                   // [B, KV, N, d]
         var v = _v.forward(x).view(b, n, _kvHeads, _headDim).transpose(1, 2);
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);

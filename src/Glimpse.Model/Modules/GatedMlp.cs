@@ -34,13 +34,16 @@ public sealed class VisionMlp : CheckpointModule, IFeedForward
     private readonly Linear _fc1, _fc2;
     private readonly Func<Tensor, Tensor> _act;
 
-    public VisionMlp(int hidden, int intermediate, string act) : base(nameof(VisionMlp))
+    /// <param name="names">the checkpoint's names of the two layers: (fc1, fc2) by default (CLIP, Qwen2-VL),
+    /// (linear_fc1, linear_fc2) in Qwen3-VL</param>
+    public VisionMlp(int hidden, int intermediate, string act, (string Fc1, string Fc2)? names = null) : base(nameof(VisionMlp))
     {
         _fc1 = nn.Linear(hidden, intermediate);
         _fc2 = nn.Linear(intermediate, hidden);
         _act = Activations.Get(act);
-        register_module("fc1", _fc1);
-        register_module("fc2", _fc2);
+        var (fc1, fc2) = names ?? ("fc1", "fc2");
+        register_module(fc1, _fc1);
+        register_module(fc2, _fc2);
     }
 
     public Tensor Forward(Tensor x)

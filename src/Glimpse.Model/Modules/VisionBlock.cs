@@ -21,7 +21,7 @@ public interface IFeedForward
 
 public enum NormKind
 {
-    /// <summary>weight and bias, mean and variance (CLIP, Qwen2-VL).</summary>
+    /// <summary>weight and bias, mean and variance (CLIP, Qwen2-VL, Qwen3-VL).</summary>
     LayerNorm,
     /// <summary>weight only, root mean square (Qwen2.5-VL).</summary>
     RmsNorm,
@@ -84,26 +84,50 @@ public sealed class VisionBlock : CheckpointModule
     }
 }
 
+/// <summary>Where a <see cref="PatchMerger"/>'s parameters live and where its norm sits.</summary>
+public enum PatchMergerLayout
+{
+    /// <summary>Qwen2-VL, Qwen2.5-VL: <c>ln_q</c> over each patch row before the fold, then <c>mlp.0</c>, GELU, <c>mlp.2</c>.</summary>
+    Qwen2,
+    /// <summary>Qwen3-VL's main merger: <c>norm</c> over each patch row before the fold, then <c>linear_fc1</c>, GELU, <c>linear_fc2</c>.</summary>
+    Qwen3,
+    /// <summary>Qwen3-VL's DeepStack mergers: as <see cref="Qwen3"/>, but <c>norm</c> runs over the folded merge unit
+    /// (merge²·width values) after the fold (<c>use_postshuffle_norm</c>).</summary>
+    Qwen3PostShuffleNorm,
+}
+
 /// <summary>
-/// The Qwen vision towers' merger (<c>merger</c>): ln_q, then each merge × merge unit (merge² consecutive rows) folded
-/// into one row → Linear → GELU (erf) → Linear to the language model's width.
+/// The Qwen vision towers' merger: a norm, each merge × merge unit (merge² consecutive rows) folded into one row →
+/// Linear → GELU (erf) → Linear to the language model's width. <see cref="PatchMergerLayout"/> says where the norm
+/// sits and what the checkpoint calls the parts.
 /// </summary>
 public sealed class PatchMerger : CheckpointModule
 {
-    private readonly VisionNorm _lnQ;
-    private readonly Sequential _mlp;
+    private readonly VisionNorm _norm;
+    private readonly Linear _fc1, _fc2;
     private readonly int _foldedWidth;
+    private readonly bool _normAfterFold;
 
-    public PatchMerger(NormKind norm, int width, int mergeSize, int outputWidth, double eps) : base(nameof(PatchMerger))
+    public PatchMerger(NormKind norm, int width, int mergeSize, int outputWidth, double eps, PatchMergerLayout layout = PatchMergerLayout.Qwen2)
+        : base(nameof(PatchMerger))
     {
         _foldedWidth = width * mergeSize * mergeSize;
-        _lnQ = new VisionNorm(norm, width, eps);
-        _mlp = nn.Sequential(
-            ("0", nn.Linear(_foldedWidth, _foldedWidth)),
-            ("1", nn.GELU()),
-            ("2", nn.Linear(_foldedWidth, outputWidth)));
-        register_module("ln_q", _lnQ);
-        register_module("mlp", _mlp);
+        _normAfterFold = layout == PatchMergerLayout.Qwen3PostShuffleNorm;
+        _norm = new VisionNorm(norm, _normAfterFold ? _foldedWidth : width, eps);
+        _fc1 = nn.Linear(_foldedWidth, _foldedWidth);
+        _fc2 = nn.Linear(_foldedWidth, outputWidth);
+        if (layout == PatchMergerLayout.Qwen2)
+        {
+            register_module("ln_q", _norm);
+            // The checkpoint's nn.Sequential: the two Linear layers are its entries 0 and 2.
+            register_module("mlp", nn.Sequential(("0", _fc1), ("1", nn.GELU()), ("2", _fc2)));
+        }
+        else
+        {
+            register_module("norm", _norm);
+            register_module("linear_fc1", _fc1);
+            register_module("linear_fc2", _fc2);
+        }
     }
 
     /// <param name="x">[Np, C], each merge unit's rows consecutive</param>
@@ -111,6 +135,9 @@ public sealed class PatchMerger : CheckpointModule
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return _mlp.forward(_lnQ.Forward(x).view(-1, _foldedWidth)).MoveToOuterDisposeScope();
+        var folded = _normAfterFold
+            ? _norm.Forward(x.view(-1, _foldedWidth))
+            : _norm.Forward(x).view(-1, _foldedWidth);                                     // [Np / merge², merge²·C]
+        return _fc2.forward(nn.functional.gelu(_fc1.forward(folded))).MoveToOuterDisposeScope();
     }
 }

@@ -40,6 +40,8 @@ internal sealed class PreprocessorConfig
     public InvalidDataException Invalid(string key, string expected) =>
         new($"{Location}: '{key}' must be {expected}, got {_json[key]?.ToJsonString() ?? "null"}.");
 
+    public bool Has(string key) => _json[key] is not null;
+
     public string? String(string key) => _json[key] switch
     {
         null => null,

@@ -81,3 +81,9 @@ public class Qwen25VLBaselineReferenceTests(Qwen25VLFixture fx) : BaselineRefere
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
 }
+
+public class Qwen3VLBaselineReferenceTests(Qwen3VLFixture fx) : BaselineReferenceTests, IClassFixture<Qwen3VLFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen3VL(fx);
+}

@@ -15,7 +15,7 @@ public class EvalEndToEndTests
         FaithfulnessOptions? faithfulness)
     {
         string data = EvalFolders.Write($"e2e-{name}", 2);
-        using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), _ => ReferenceSet.Qwen25VL() };
+        using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), "qwen3vl" => ReferenceSet.Qwen3VL(), _ => ReferenceSet.Qwen25VL() };
         using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
         var progress = new List<EvalProgress>();
         var run = EvalRunner.Run(runtime, EvalSources.Open(data), new EvalOptions { Methods = methods, MaxNewTokens = 3, Faithfulness = faithfulness },
@@ -114,6 +114,17 @@ public class EvalEndToEndTests
     public void Qwen25VLRunsToo()
     {
         var (run, files, _) = Evaluate("qwen25vl", "qwen25vl", ["glimpse", "chefer"], new FaithfulnessOptions { Steps = 3 });
+        Assert.Equal(4, run.Records.Count);
+        Assert.All(run.Records, r => Assert.Equal(4, r.Faithfulness!.Deletion.Scores.Length));
+        Assert.Equal(5, ParseCsv(File.ReadAllText(files.Csv)).Count);
+        Assert.True(File.Exists(files.Html));
+    }
+
+    [Fact]
+    public void Qwen3VLRunsToo()
+    {
+        // Faithfulness scores perturbed images in one batch: each row gets its own image's DeepStack additions.
+        var (run, files, _) = Evaluate("qwen3vl", "qwen3vl", ["glimpse", "rollout"], new FaithfulnessOptions { Steps = 3 });
         Assert.Equal(4, run.Records.Count);
         Assert.All(run.Records, r => Assert.Equal(4, r.Faithfulness!.Deletion.Scores.Length));
         Assert.Equal(5, ParseCsv(File.ReadAllText(files.Csv)).Count);

@@ -23,7 +23,7 @@ public class FaithfulnessTests
 
         public Case(string set, int image = 0)
         {
-            using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), _ => ReferenceSet.Qwen25VL() };
+            using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), "qwen3vl" => ReferenceSet.Qwen3VL(), _ => ReferenceSet.Qwen25VL() };
             Runtime = VisionLanguageRuntime.Open(reference.ModelDir);
             string folder = EvalFolders.Write($"faithfulness-{set}-{image}", image + 1);
             Prompt = Runtime.Prepare(RgbImage.Load(Path.Combine(folder, $"image-{image}.png")), "what color is the square?");
@@ -53,6 +53,7 @@ public class FaithfulnessTests
     [Theory]
     [InlineData("llava")]
     [InlineData("qwen2vl")]
+    [InlineData("qwen3vl")]   // the batched scoring gives each perturbed image its own DeepStack additions
     public void CurvesRunFromTheUnperturbedScoreToTheFullySubstitutedImage(string set)
     {
         using var c = new Case(set);
@@ -145,6 +146,7 @@ public class FaithfulnessTests
     [InlineData("llava")]
     [InlineData("qwen2vl")]
     [InlineData("qwen25vl")]
+    [InlineData("qwen3vl")]
     public void PlanesRoundTripThroughTheProcessorsLayout(string set)
     {
         using var c = new Case(set);

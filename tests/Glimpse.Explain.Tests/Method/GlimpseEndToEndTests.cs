@@ -86,3 +86,9 @@ public class Qwen25VLGlimpseEndToEndTests(Qwen25VLFixture fx) : GlimpseEndToEndT
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
 }
+
+public class Qwen3VLGlimpseEndToEndTests(Qwen3VLFixture fx) : GlimpseEndToEndTests, IClassFixture<Qwen3VLFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen3VL(fx);
+}
