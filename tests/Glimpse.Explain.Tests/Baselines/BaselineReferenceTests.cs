@@ -81,3 +81,9 @@ public class Qwen25VLBaselineReferenceTests(Qwen25VLFixture fx) : BaselineRefere
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
 }
+
+public class Idefics3BaselineReferenceTests(Idefics3Fixture fx) : BaselineReferenceTests, IClassFixture<Idefics3Fixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Idefics3(fx);
+}

@@ -86,3 +86,9 @@ public class Qwen25VLGlimpseEndToEndTests(Qwen25VLFixture fx) : GlimpseEndToEndT
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
 }
+
+public class Idefics3GlimpseEndToEndTests(Idefics3Fixture fx) : GlimpseEndToEndTests, IClassFixture<Idefics3Fixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Idefics3(fx);
+}
