@@ -27,8 +27,9 @@ internal static class RuntimeBench
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
         var family = new Option<string>("--family")
         {
-            Description = "Model layout: llava (CLIP + projector + Llama) or qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE; " +
-                          "--image-side is then the merged token grid side).",
+            Description = "Model layout: llava (CLIP + projector + Llama), qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE; " +
+                          "--image-side is then the merged token grid side) or idefics3 (SigLIP + pixel shuffle + Llama on SmolVLM's " +
+                          "4×4 tiles + global image of 512-pixel frames, 1,088 image tokens; --image-side is not used).",
             DefaultValueFactory = _ => "llava",
         };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
@@ -39,8 +40,8 @@ internal static class RuntimeBench
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             string layout = parse.GetValue(family) ?? "llava";
-            if (layout is not ("llava" or "qwen2_5_vl"))
-                throw new UserInputException($"--family '{layout}' is not known; use llava or qwen2_5_vl.");
+            if (layout is not ("llava" or "qwen2_5_vl" or "idefics3"))
+                throw new UserInputException($"--family '{layout}' is not known; use llava, qwen2_5_vl or idefics3.");
             Run(layout, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;
         }));
@@ -49,9 +50,9 @@ internal static class RuntimeBench
 
     private static void Run(string family, SyntheticShape shape, int textTokens, int newTokens, int repeats)
     {
-        bool qwen = family == "qwen2_5_vl";
-        using VisionLanguageModel model = qwen ? SyntheticModel.Qwen25VL(shape) : SyntheticModel.Llava(shape);
-        int side = shape.ImageTokensPerSide, imageTokens = side * side;
+        bool qwen = family == "qwen2_5_vl", idefics3 = family == "idefics3";
+        using VisionLanguageModel model = qwen ? SyntheticModel.Qwen25VL(shape) : idefics3 ? SyntheticModel.Idefics3(shape) : SyntheticModel.Llava(shape);
+        int side = shape.ImageTokensPerSide, imageTokens = idefics3 ? Idefics3Frames * Idefics3TokensPerFrame : side * side;
         // Text ids stay below the special ids at the top of the vocabulary (Qwen2.5-VL: vision start/end, video, image).
         int textIdLimit = qwen ? shape.Vocab - 5 : shape.Vocab - 2;
         var random = new Random(1);
@@ -60,7 +61,10 @@ internal static class RuntimeBench
             .. Enumerable.Range(0, textTokens - textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit))];
         // LLaVA: one square image [1, 3, S, S]. Qwen2.5-VL: patch rows [(2·side)², 3·2·14·14] on a (1, 2·side, 2·side) grid.
         int imageSize = side * SyntheticModel.PatchSize;
-        using var pixels = qwen ? torch.randn(4L * imageTokens, 3 * 2 * SyntheticModel.PatchSize * SyntheticModel.PatchSize) : torch.randn(1, 3, imageSize, imageSize);
+        // Idefics3: 4×4 tiles and the global image, [17, 3, 512, 512].
+        using var pixels = qwen ? torch.randn(4L * imageTokens, 3 * 2 * SyntheticModel.PatchSize * SyntheticModel.PatchSize)
+            : idefics3 ? torch.randn(Idefics3Frames, 3, SyntheticModel.Idefics3FrameSize, SyntheticModel.Idefics3FrameSize)
+            : torch.randn(1, 3, imageSize, imageSize);
         var image = qwen ? new ImageInput(pixels, [1, 2L * side, 2L * side]) : new ImageInput(pixels);
 
         AnsiConsole.MarkupLine($"[bold]glimpse bench[/] ({family}): {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
@@ -121,6 +125,12 @@ internal static class RuntimeBench
         Row(table, "process peak resident memory during explain-mode", explainPeak > 0 ? Mb(explainPeak) : "n/a (no /proc)");
         AnsiConsole.Write(table);
     }
+
+    /// <summary>SmolVLM at its default longest edge 2048: 4 × 4 tiles plus the global image, 64 tokens each.</summary>
+    private const int Idefics3Frames = 17;
+    private const int Idefics3TokensPerFrame =
+        SyntheticModel.Idefics3FrameSize / SyntheticModel.Idefics3PatchSize / SyntheticModel.Idefics3ScaleFactor
+        * (SyntheticModel.Idefics3FrameSize / SyntheticModel.Idefics3PatchSize / SyntheticModel.Idefics3ScaleFactor);
 
     private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
 
