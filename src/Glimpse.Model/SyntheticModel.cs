@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen3VL;
 using Glimpse.Model.Families.Llava;
@@ -150,6 +151,43 @@ public static class SyntheticModel
     {
         torch.manual_seed(seed);
         var model = new Qwen3VLModel(Qwen3VLConfig(shape));
+        model.eval();
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        return model;
+    }
+
+    /// <summary>SmolVLM-256M's frame: 512 pixels, patch 16, pixel shuffle ×4, so 8 × 8 = 64 tokens per frame.</summary>
+    public const int Idefics3FrameSize = 512, Idefics3PatchSize = 16, Idefics3ScaleFactor = 4;
+
+    /// <summary>
+    /// An Idefics3 / SmolVLM layout: a SigLIP tower of <see cref="SyntheticShape.VisionLayers"/> × <see cref="SyntheticShape.VisionHidden"/>
+    /// over 512-pixel frames, the pixel-shuffle connector and a Llama decoder. Image id V−1.
+    /// </summary>
+    public static Idefics3Config Idefics3Config(SyntheticShape s) => new()
+    {
+        ModelType = "idefics3",
+        Directory = "(synthetic)",
+        ImageTokenId = s.Vocab - 1,
+        ScaleFactor = Idefics3ScaleFactor,
+        Vision = new Idefics3VisionConfig
+        {
+            HiddenSize = s.VisionHidden, IntermediateSize = 4 * s.VisionHidden, NumLayers = s.VisionLayers,
+            NumHeads = Math.Max(1, s.VisionHidden / 64), NumChannels = 3, ImageSize = Idefics3FrameSize, PatchSize = Idefics3PatchSize,
+            HiddenAct = "gelu_pytorch_tanh", LayerNormEps = 1e-6,
+        },
+        Text = new TextDecoderConfig
+        {
+            ModelType = "llama", VocabSize = s.Vocab, HiddenSize = s.Hidden, IntermediateSize = s.Intermediate,
+            NumLayers = s.Layers, NumHeads = s.Heads, NumKeyValueHeads = s.KeyValueHeads, HeadDim = s.Hidden / s.Heads,
+            RmsNormEps = 1e-5, RopeTheta = 100000, QkvBias = false, OutputBias = false, MlpBias = false, HiddenAct = "silu",
+            MaxPositionEmbeddings = 8192, TieWordEmbeddings = false, BosTokenId = 1, EosTokenIds = [2],
+        },
+    };
+
+    public static Idefics3Model Idefics3(SyntheticShape shape, int seed = 0)
+    {
+        torch.manual_seed(seed);
+        var model = new Idefics3Model(Idefics3Config(shape));
         model.eval();
         foreach (var p in model.parameters()) p.requires_grad = false;
         return model;

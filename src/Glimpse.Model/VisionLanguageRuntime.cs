@@ -57,7 +57,7 @@ public sealed class VisionLanguageRuntime : IDisposable
         try
         {
             var imageTokens = ImageTokens(processed);
-            var layout = Template.Build(Tokenizer, question, imageTokens.TokenCount);
+            var layout = Template.Build(Tokenizer, question, imageTokens);
             int context = Model.Config.Text.MaxPositionEmbeddings;
             if (layout.InputIds.Length >= context)
                 throw new ArgumentException(

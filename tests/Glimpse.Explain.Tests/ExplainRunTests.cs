@@ -12,12 +12,17 @@ public class ExplainRunTests
     {
         { "llava", "glimpse" }, { "llava", "rollout" }, { "qwen2vl", "glimpse" }, { "qwen2vl", "glimpse-fast" }, { "qwen2vl", "tam" },
         { "qwen25vl", "glimpse" }, { "qwen25vl", "chefer" }, { "qwen3vl", "glimpse" }, { "qwen3vl", "rollout" },
+        { "idefics3", "glimpse" }, { "idefics3", "rollout" },
     };
 
     [Theory, MemberData(nameof(Cases))]
     public void ExplainsAnAnswerFromFiles(string set, string method)
     {
-        using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), "qwen3vl" => ReferenceSet.Qwen3VL(), _ => ReferenceSet.Qwen25VL() };
+        using var reference = set switch
+        {
+            "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), "qwen3vl" => ReferenceSet.Qwen3VL(),
+            "idefics3" => ReferenceSet.Idefics3(), _ => ReferenceSet.Qwen25VL(),
+        };
         using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
         var request = new ExplainRequest(RgbImage.Load(reference.ImagePath), "what color is the big ball", Explainers.Create(method))
         {
@@ -32,9 +37,18 @@ public class ExplainRunTests
         Assert.Equal(method, r.Method);
         Assert.Equal(method == "glimpse-fast", r.Approximate);
         Assert.Equal(5, r.AnswerTokens.Count);
-        var grid = Assert.Single(r.ImageMap.Layout.Grids);
         Assert.Equal(r.ImageMap.Layout.TokenCount, r.ImageMap.Values.Length);
-        Assert.Equal(set switch { "llava" => (4, 4), "qwen2vl" => (2, 3), "qwen3vl" => (3, 4), _ => (2, 5) }, (grid.Rows, grid.Columns));
+        if (set == "idefics3")
+        {
+            // 40×48 → 64×64: 2×2 tiles and the global image, 2×2 tokens each.
+            Assert.Equal(["tile 1,1", "tile 1,2", "tile 2,1", "tile 2,2", "global"], r.ImageMap.Layout.Grids.Select(g => g.Name));
+            Assert.All(r.ImageMap.Layout.Grids, g => Assert.Equal((2, 2), (g.Rows, g.Columns)));
+        }
+        else
+        {
+            var grid = Assert.Single(r.ImageMap.Layout.Grids);
+            Assert.Equal(set switch { "llava" => (4, 4), "qwen2vl" => (2, 3), "qwen3vl" => (3, 4), _ => (2, 5) }, (grid.Rows, grid.Columns));
+        }
         Assert.Equal(5, r.PerTokenMaps!.Count);
         Assert.Equal(6, r.PromptTokens.Count(t => t.Role == "question"));
         Assert.All(r.PromptTokens.Where(t => t.Role != "question"), t => Assert.Null(t.Saliency));

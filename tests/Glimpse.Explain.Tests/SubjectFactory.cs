@@ -18,7 +18,21 @@ internal static class SubjectFactory
 
     public static ExplanationSubject Qwen3VL(Qwen3VLFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 3, 4);
 
-    private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) => new()
+    /// <summary>Idefics3 with its real layout: four tiles and the global image, 2 × 2 tokens each.</summary>
+    public static ExplanationSubject Idefics3(Idefics3Fixture fx) => Build(fx.Model, fx.Reference, fx.Image, Idefics3Layout(fx.Reference));
+
+    /// <summary>The layout the Idefics3 processor gives the reference image.</summary>
+    public static ImageTokenLayout Idefics3Layout(ReferenceSet r)
+    {
+        var processor = ImageProcessorFactory.FromFolder(r.ModelDir, patchSize: 8, scaleFactor: 2);
+        using var processed = processor.Process(RgbImage.Load(r.ImagePath));
+        return processed.Layout;
+    }
+
+    private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) =>
+        Build(model, r, image, GridLayout(h, w));
+
+    private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, ImageTokenLayout layout) => new()
     {
         Model = model,
         SequenceIds = r.Ids("generated_ids"),
@@ -27,7 +41,7 @@ internal static class SubjectFactory
         PromptPositions = Positions(r, "P_positions"),
         QueryPositions = Positions(r, "q_positions"),
         AnswerIds = Positions(r, "y_ids"),
-        ImageTokens = GridLayout(h, w),
+        ImageTokens = layout,
     };
 
     /// <summary>One h × w grid of 1-pixel cells over an h × w input that is the original: the layout's shape is all explainers use.</summary>

@@ -80,6 +80,17 @@ public sealed class LoaderTests : IDisposable
     }
 
     [Fact]
+    public void Idefics3FilesWithoutTheModelPrefixLoadToTheSameModel()
+    {
+        using var reference = ReferenceSet.Idefics3();
+        string dir = Variant(reference.ModelDir, w => Rename(w, k => k.StartsWith("model.") ? k["model.".Length..] : k));
+        using var model = ModelLoader.Load(dir);
+        Assert.IsType<Glimpse.Model.Families.Idefics3.Idefics3Model>(model);
+        using var logits = PromptLogits(model, reference, new ImageInput(reference["pixel_values"][0]));
+        TensorAssert.RelativeClose(reference["logits"], logits, 1e-4, "logits (no model. prefix)");
+    }
+
+    [Fact]
     public void Qwen25VLNewLayoutLoadsToTheSameModel()
     {
         using var reference = ReferenceSet.Qwen25VL();

@@ -30,6 +30,7 @@ public sealed class ReferenceSet : IDisposable
     public static ReferenceSet Qwen2VL() => new("qwen2vl");
     public static ReferenceSet Qwen25VL() => new("qwen25vl");
     public static ReferenceSet Qwen3VL() => new("qwen3vl");
+    public static ReferenceSet Idefics3() => new("idefics3");
 
     /// <summary>The shared reference folder: $GLIMPSE_REFERENCE_DIR, else ../shared/reference beside the repository.</summary>
     public static string Root

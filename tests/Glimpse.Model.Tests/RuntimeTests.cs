@@ -52,6 +52,26 @@ public class RuntimeTests
     }
 
     [Fact]
+    public void Idefics3AnswersFromTextAndImageFile()
+    {
+        using var reference = ReferenceSet.Idefics3();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        Assert.IsType<Glimpse.Model.Families.Idefics3.Idefics3Model>(runtime.Model);
+        using var prompt = runtime.Prepare(RgbImage.Load(reference.ImagePath), reference.Json["question"]!.GetValue<string>());
+        // The processor's expansion: 2×2 tiles with their row/column markers, then the global image.
+        Assert.Equal(reference.Ids("input_ids"), prompt.Layout.InputIds);
+        Assert.Equal(reference.Ids("image_token_positions").Select(p => (int)p), prompt.Layout.ImagePositions);
+        Assert.Equal(Enumerable.Range(36, 6), prompt.Layout.QuestionPositions);
+        Assert.Equal(5, prompt.ImageTokens.Grids.Count);
+        TensorAssert.AbsoluteClose(reference["pixel_values"][0], prompt.Image.PixelValues, 1e-5, "pixel_values");
+
+        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = 8, StopAtEos = false });
+        Assert.Equal(reference.Ids("new_tokens"), answer.Generation.NewTokens);
+        Assert.Equal("this new box square knife grape one this", answer.Text);
+        Assert.Equal(279, runtime.EosTokenIds.Single());   // generation_config.json: <end_of_utterance>
+    }
+
+    [Fact]
     public void Qwen25VLAnswersFromTextAndImageFile()
     {
         using var reference = ReferenceSet.Qwen25VL();

@@ -27,9 +27,7 @@ internal static class RuntimeBench
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
         var family = new Option<string>("--family")
         {
-            Description = "Model layout: llava (CLIP + projector + Llama), qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE) or " +
-                          "qwen3_vl (ViT with a learned position grid + merger + DeepStack + Qwen3 with interleaved M-RoPE); " +
-                          "for the Qwen layouts --image-side is the merged token grid side.",
+            Description = "Model layout: " + string.Join("; ", SyntheticFamilies.All.Select(f => $"{f.Name} ({f.Description})")) + ".",
             DefaultValueFactory = _ => "llava",
         };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
@@ -39,44 +37,40 @@ internal static class RuntimeBench
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            string layout = parse.GetValue(family) ?? "llava";
-            if (layout is not ("llava" or "qwen2_5_vl" or "qwen3_vl"))
-                throw new UserInputException($"--family '{layout}' is not known; use llava, qwen2_5_vl or qwen3_vl.");
-            Run(layout, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
+            SyntheticFamily synthetic;
+            try
+            {
+                synthetic = SyntheticFamilies.For(parse.GetValue(family) ?? "llava");
+            }
+            catch (ArgumentException e)
+            {
+                throw new UserInputException(e.Message);
+            }
+            Run(synthetic, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;
         }));
         return command;
     }
 
-    private static void Run(string family, SyntheticShape shape, int textTokens, int newTokens, int repeats)
+    private static void Run(SyntheticFamily family, SyntheticShape shape, int textTokens, int newTokens, int repeats)
     {
-        bool qwen = family != "llava";
-        using VisionLanguageModel model = family switch
-        {
-            "qwen2_5_vl" => SyntheticModel.Qwen25VL(shape),
-            "qwen3_vl" => SyntheticModel.Qwen3VL(shape),
-            _ => SyntheticModel.Llava(shape),
-        };
-        int patch = family == "qwen3_vl" ? SyntheticModel.Qwen3PatchSize : SyntheticModel.PatchSize;
-        int side = shape.ImageTokensPerSide, imageTokens = side * side;
-        // Text ids stay below the special ids at the top of the vocabulary (Qwen2.5-VL: vision start/end, video, image).
-        int textIdLimit = qwen ? shape.Vocab - 5 : shape.Vocab - 2;
+        using VisionLanguageModel model = family.Create(shape);
+        using var image = family.RandomImage(shape);
+        int imageTokens = image.ImageTokens;
+        // Text ids stay below the special ids every layout keeps at the top of the vocabulary (image, vision start/end, video).
+        int textIdLimit = shape.Vocab - 8;
         var random = new Random(1);
         long[] prompt = [1, .. Enumerable.Range(0, textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit)),
             .. Enumerable.Repeat(model.Config.ImageTokenId, imageTokens),
             .. Enumerable.Range(0, textTokens - textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit))];
-        // LLaVA: one square image [1, 3, S, S]. Qwen: patch rows [(2·side)², 3·2·P·P] on a (1, 2·side, 2·side) grid.
-        int imageSize = side * patch;
-        using var pixels = qwen ? torch.randn(4L * imageTokens, 3 * 2 * patch * patch) : torch.randn(1, 3, imageSize, imageSize);
-        var image = qwen ? new ImageInput(pixels, [1, 2L * side, 2L * side]) : new ImageInput(pixels);
 
-        AnsiConsole.MarkupLine($"[bold]glimpse bench[/] ({family}): {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
+        AnsiConsole.MarkupLine($"[bold]glimpse bench[/] ({family.Name}): {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
                                $"{imageTokens} image tokens, prompt {prompt.Length} tokens, {newTokens} new tokens; " +
                                $"{torch.get_num_threads()} threads, median of {repeats}");
 
-        using var features = Measure(repeats, () => { using (torch.no_grad()) return model.EncodeImage(image); }, out var vision);
+        using var features = Measure(repeats, () => { using (torch.no_grad()) return model.EncodeImage(image.Input); }, out var vision);
         using var embeddings = model.Embed(prompt, features);
-        var positions = model.PositionIds(prompt, image).Positions;
+        var positions = model.PositionIds(prompt, image.Input).Positions;
 
         var additions = model.ImageAdditions(prompt, features);
         Measure(repeats, () => Prefill(model, embeddings, positions, additions, recorder: null), out var prefillFast).Dispose();
@@ -86,7 +80,7 @@ internal static class RuntimeBench
         Measure(repeats, () =>
         {
             generation?.Dispose();
-            generation = AnswerGenerator.Generate(model, prompt, image, new GenerationOptions { MaxNewTokens = newTokens, StopAtEos = false, ImageFeatures = features });
+            generation = AnswerGenerator.Generate(model, prompt, image.Input, new GenerationOptions { MaxNewTokens = newTokens, StopAtEos = false, ImageFeatures = features });
             return torch.empty(0);
         }, out _).Dispose();
         double decodeRate = (generation!.NewTokens.Length - 1) / generation.DecodeTime.TotalSeconds;
@@ -101,7 +95,7 @@ internal static class RuntimeBench
         for (int r = 0; r < repeats; r++)
         {
             var clock = Stopwatch.StartNew();
-            using var pass = TeacherForcedPass.Run(model, full, image, new() { TrackGradients = true, ImageFeatures = features });
+            using var pass = TeacherForcedPass.Run(model, full, image.Input, new() { TrackGradients = true, ImageFeatures = features });
             forwardTimes.Add(clock.Elapsed);
             attentionBytes = pass.Attentions.Sum(a => a.numel() * a.element_size());
             clock.Restart();

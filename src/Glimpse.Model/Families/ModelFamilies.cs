@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
@@ -14,6 +15,7 @@ public static class ModelFamilies
         new Qwen2VLFamily(),
         new Qwen25VLFamily(),
         new Qwen3VLFamily(),
+        new Idefics3Family(),
     ];
 
     private static readonly Dictionary<string, ModelFamily> ByModelType = All.ToDictionary(f => f.ModelType, StringComparer.Ordinal);

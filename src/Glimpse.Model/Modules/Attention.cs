@@ -83,11 +83,22 @@ public static class AttentionKernel
     /// <param name="v">[B, H, Nk, d]</param>
     /// <param name="causal">mask key j for query i when j &gt; i + (Nk − Nq)</param>
     /// <param name="recorder">when given, run the explicit path and record the probabilities</param>
+    /// <param name="additiveMask">added to the scores, broadcast to [B, H, Nq, Nk] (padded keys hold the dtype's
+    /// minimum); only with <paramref name="causal"/> off</param>
     /// <returns>[B, H, Nq, d]</returns>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v, bool causal, AttentionRecorder? recorder)
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, bool causal, AttentionRecorder? recorder, Tensor? additiveMask = null)
     {
         using var scope = NewDisposeScope();
         long nq = q.shape[2], nk = k.shape[2];
+        if (additiveMask is not null)
+        {
+            if (causal) throw new ArgumentException("an additive mask is only supported for non-causal attention", nameof(additiveMask));
+            if (recorder is null)
+                return torch.nn.functional.scaled_dot_product_attention(q, k, v, additiveMask.to(q.dtype)).MoveToOuterDisposeScope();
+            var masked = q.matmul(k.transpose(-1, -2)) * (1.0 / Math.Sqrt(q.shape[^1])) + additiveMask.to(q.dtype);
+            var maskedProbs = recorder.Record(torch.nn.functional.softmax(masked, -1, float32).to(q.dtype));
+            return maskedProbs.matmul(v).MoveToOuterDisposeScope();
+        }
         if (recorder is null)
         {
             // Fused kernel; no probabilities exist. A single new query (decoding) sees every cached key.
@@ -106,11 +117,17 @@ public static class AttentionKernel
     }
 
     /// <summary>Additive mask [Nq, Nk]: the dtype's minimum above the shifted diagonal, 0 elsewhere.</summary>
-    private static Tensor CausalMask(long nq, long nk, ScalarType dtype, Device device)
+    private static Tensor CausalMask(long nq, long nk, ScalarType dtype, Device device) =>
+        torch.full(nq, nk, MaskValue(dtype), dtype, device).triu(nk - nq + 1);
+
+    /// <summary>The value a masked score gets: the dtype's minimum, as Hugging Face uses.</summary>
+    public static double MaskValue(ScalarType dtype) => dtype switch
     {
-        double min = dtype switch { ScalarType.Float16 => -65504.0, ScalarType.BFloat16 => -3.3895313892515355e38, ScalarType.Float64 => double.MinValue, _ => float.MinValue };
-        return torch.full(nq, nk, min, dtype, device).triu(nk - nq + 1);
-    }
+        ScalarType.Float16 => -65504.0,
+        ScalarType.BFloat16 => -3.3895313892515355e38,
+        ScalarType.Float64 => double.MinValue,
+        _ => float.MinValue,
+    };
 
     /// <summary>[B, KV, N, d] → [B, KV·rep, N, d]; query head h reads key/value head h / rep.</summary>
     public static Tensor RepeatKv(Tensor x, int rep) => rep == 1

@@ -4,8 +4,12 @@ using static TorchSharp.torch;
 
 namespace Glimpse.Model.Modules;
 
-/// <summary>What a vision attention reads besides its input: rotary tables and segments (the Qwen towers), a recorder (CLIP).</summary>
-public sealed record VisionAttentionInputs(Tensor? Cos = null, Tensor? Sin = null, VisionSegments? Segments = null, AttentionRecorder? Recorder = null);
+/// <summary>
+/// What a vision attention reads besides its input: rotary tables and segments (the Qwen towers), a recorder (CLIP),
+/// an additive key mask [B, 1, 1, N] that hides padded patches (SigLIP with padded frames).
+/// </summary>
+public sealed record VisionAttentionInputs(Tensor? Cos = null, Tensor? Sin = null, VisionSegments? Segments = null, AttentionRecorder? Recorder = null,
+    Tensor? KeyMask = null);
 
 /// <summary>The self-attention of a vision transformer block.</summary>
 public interface IVisionAttention
@@ -52,6 +56,8 @@ public sealed record VisionBlockNames(string Norm1, string Attention, string Nor
 {
     public static VisionBlockNames Clip { get; } = new("layer_norm1", "self_attn", "layer_norm2", "mlp");
     public static VisionBlockNames Qwen { get; } = new("norm1", "attn", "norm2", "mlp");
+    /// <summary>SigLIP (Idefics3 / SmolVLM) keeps CLIP's names.</summary>
+    public static VisionBlockNames Siglip => Clip;
 }
 
 /// <summary>
@@ -139,5 +145,38 @@ public sealed class PatchMerger : CheckpointModule
             ? _norm.Forward(x.view(-1, _foldedWidth))
             : _norm.Forward(x).view(-1, _foldedWidth);                                     // [Np / merge², merge²·C]
         return _fc2.forward(nn.functional.gelu(_fc1.forward(folded))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Multi-head self-attention over all tokens with separate biased q, k, v and out projections (CLIP's and SigLIP's
+/// <c>self_attn</c>): no mask but an optional additive key mask, scale head_dim^−0.5.
+/// </summary>
+public sealed class ProjectedVisionAttention : CheckpointModule, IVisionAttention
+{
+    private readonly Linear _q, _k, _v, _out;
+    private readonly int _heads;
+
+    public ProjectedVisionAttention(int hidden, int heads) : base(nameof(ProjectedVisionAttention))
+    {
+        _heads = heads;
+        _q = nn.Linear(hidden, hidden);
+        _k = nn.Linear(hidden, hidden);
+        _v = nn.Linear(hidden, hidden);
+        _out = nn.Linear(hidden, hidden);
+        register_module("q_proj", _q);
+        register_module("k_proj", _k);
+        register_module("v_proj", _v);
+        register_module("out_proj", _out);
+    }
+
+    /// <param name="x">[B, N, C]</param>
+    public Tensor Forward(Tensor x, VisionAttentionInputs inputs)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
+        Tensor Heads(Linear proj) => proj.forward(x).view(b, n, _heads, d).transpose(1, 2);   // [B, H, N, d]
+        var attended = AttentionKernel.Attend(Heads(_q), Heads(_k), Heads(_v), causal: false, inputs.Recorder, inputs.KeyMask);
+        return _out.forward(attended.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Families.Qwen2VL;
 
@@ -11,8 +12,9 @@ public static class ImageProcessorFactory
     /// <c>patch_size</c> must agree with it.</param>
     /// <exception cref="FileNotFoundException">The folder has no preprocessor_config.json.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, names an unknown processor, or disagrees with <paramref name="patchSize"/>.</exception>
-    /// <exception cref="NotSupportedException">The file asks for a resampling filter that is not implemented.</exception>
-    public static IImageProcessor FromFolder(string modelDir, int patchSize)
+    /// <param name="scaleFactor">Idefics3's pixel shuffle: one image token covers patch × scale pixels.</param>
+    /// <exception cref="NotSupportedException">The file asks for a resampling filter or an option that is not implemented.</exception>
+    public static IImageProcessor FromFolder(string modelDir, int patchSize, int scaleFactor = 1)
     {
         var config = PreprocessorConfig.Load(Path.Combine(modelDir, PreprocessorConfig.FileName));
         // Old CLIP checkpoints name a feature extractor instead of an image processor.
@@ -28,10 +30,12 @@ public static class ImageProcessorFactory
                     throw new InvalidDataException(
                         $"{config.Location}: patch_size {options.PatchSize} disagrees with the vision tower's patch size {patchSize}.");
                 return new Qwen2VLImageProcessor(options);
+            case "Idefics3ImageProcessor":
+                return new Idefics3ImageProcessor(Idefics3ImageProcessorOptions.FromConfig(config), patchSize * scaleFactor);
             default:
                 throw new InvalidDataException(
                     $"{config.Location}: image_processor_type {(type is null ? "is missing" : $"'{type}' is not supported")}; " +
-                    "supported are CLIPImageProcessor, LlavaImageProcessor, Qwen2VLImageProcessor and Qwen2_5_VLImageProcessor.");
+                    "supported are CLIPImageProcessor, LlavaImageProcessor, Qwen2VLImageProcessor, Qwen2_5_VLImageProcessor and Idefics3ImageProcessor.");
         }
     }
 }

@@ -102,16 +102,16 @@ internal sealed class PreprocessorConfig
             null => fallback,
             (int)PilResampleFilter.Bilinear => PilResampleFilter.Bilinear,
             (int)PilResampleFilter.Bicubic => PilResampleFilter.Bicubic,
-            0 or 1 or 4 or 5 => throw new NotSupportedException(
-                $"{Location}: resample = {code} ({PilFilterName(code.Value)}) is not supported; only 2 (BILINEAR) and 3 (BICUBIC) are implemented."),
-            _ => throw Invalid("resample", "a PIL filter number (2 = BILINEAR, 3 = BICUBIC)"),
+            (int)PilResampleFilter.Lanczos => PilResampleFilter.Lanczos,
+            0 or 4 or 5 => throw new NotSupportedException(
+                $"{Location}: resample = {code} ({PilFilterName(code.Value)}) is not supported; only 1 (LANCZOS), 2 (BILINEAR) and 3 (BICUBIC) are implemented."),
+            _ => throw Invalid("resample", "a PIL filter number (1 = LANCZOS, 2 = BILINEAR, 3 = BICUBIC)"),
         };
     }
 
     private static string PilFilterName(int code) => code switch
     {
         0 => "NEAREST",
-        1 => "LANCZOS",
         4 => "BOX",
         _ => "HAMMING",
     };

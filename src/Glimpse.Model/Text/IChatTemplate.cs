@@ -9,4 +9,11 @@ public interface IChatTemplate
     /// </summary>
     /// <exception cref="ArgumentException">The question is empty or whitespace, or contains a special token.</exception>
     PromptLayout Build(TextTokenizer tokenizer, string question, int imageTokenCount);
+
+    /// <summary>
+    /// The same for a processed image's token layout. A template whose expansion depends on how the image was cut
+    /// (Idefics3's tiles with their row/column markers) reads the grids; the others need only the count.
+    /// </summary>
+    PromptLayout Build(TextTokenizer tokenizer, string question, Processing.ImageTokenLayout imageTokens) =>
+        Build(tokenizer, question, imageTokens.TokenCount);
 }

@@ -20,7 +20,8 @@ internal static class QuestionPrompt
         string imagePlaceholder,
         long? configuredImageTokenId,
         IEnumerable<string> templateTokens,
-        int imageTokenCount)
+        int imageTokenCount,
+        string? imageExpansion = null)
     {
         if (string.IsNullOrWhiteSpace(question))
             throw new ArgumentException("The question is empty or whitespace; GLIMPSE's prompt map needs question tokens.", nameof(question));
@@ -40,6 +41,8 @@ internal static class QuestionPrompt
                 $"The model config gives image token id {configured}, but the tokenizer has \"{imagePlaceholder}\" = {imageTokenId}.");
 
         string text = prefix + question + suffix;
+        if (imageExpansion is not null)
+            return BuildExpanded(tokenizer, prefix, question, suffix, imagePlaceholder, imageTokenId, imageTokenCount, imageExpansion);
         var questionSpan = new CharSpan(prefix.Length, prefix.Length + question.Length);
         TextEncoding encoding = tokenizer.EncodeWithOffsets(text);
         int placeholders = encoding.Ids.Count(id => id == imageTokenId);
@@ -68,5 +71,35 @@ internal static class QuestionPrompt
             ids.Add(id);
         }
         return new PromptLayout(ids.ToArray(), image.ToArray(), questionPositions.ToArray(), template.ToArray(), text);
+    }
+
+    /// <summary>
+    /// A placeholder whose expansion is text (Idefics3's markers around runs of image tokens): the one placeholder in
+    /// the prefix is replaced by <paramref name="expansion"/> and the whole prompt tokenized, as the Hugging Face
+    /// processor does; every image id is then an image position, and there must be exactly the expected number.
+    /// </summary>
+    private static PromptLayout BuildExpanded(TextTokenizer tokenizer, string prefix, string question, string suffix,
+        string imagePlaceholder, long imageTokenId, int imageTokenCount, string expansion)
+    {
+        int at = prefix.IndexOf(imagePlaceholder, StringComparison.Ordinal);
+        if (at < 0 || prefix.IndexOf(imagePlaceholder, at + 1, StringComparison.Ordinal) >= 0)
+            throw new InvalidOperationException($"The prompt prefix must hold \"{imagePlaceholder}\" exactly once: {prefix}");
+        string expandedPrefix = prefix[..at] + expansion + prefix[(at + imagePlaceholder.Length)..];
+        string expanded = expandedPrefix + question + suffix;
+        var questionSpan = new CharSpan(expandedPrefix.Length, expandedPrefix.Length + question.Length);
+        TextEncoding encoding = tokenizer.EncodeWithOffsets(expanded);
+        var image = new List<int>(imageTokenCount);
+        var questionPositions = new List<int>();
+        var template = new List<int>();
+        for (int i = 0; i < encoding.Ids.Length; i++)
+        {
+            if (encoding.Ids[i] == imageTokenId) image.Add(i);
+            else if (encoding.Offsets[i] is { } span && span.Touches(questionSpan)) questionPositions.Add(i);
+            else template.Add(i);
+        }
+        if (image.Count != imageTokenCount)
+            throw new InvalidOperationException(
+                $"The expanded prompt holds {image.Count} \"{imagePlaceholder}\" tokens instead of {imageTokenCount}: {expanded}");
+        return new PromptLayout(encoding.Ids.ToArray(), image.ToArray(), questionPositions.ToArray(), template.ToArray(), prefix + question + suffix);
     }
 }

@@ -87,3 +87,9 @@ public class Qwen3VLBaselineReferenceTests(Qwen3VLFixture fx) : BaselineReferenc
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen3VL(fx);
 }
+
+public class Idefics3BaselineReferenceTests(Idefics3Fixture fx) : BaselineReferenceTests, IClassFixture<Idefics3Fixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Idefics3(fx);
+}

@@ -15,7 +15,11 @@ public class EvalEndToEndTests
         FaithfulnessOptions? faithfulness)
     {
         string data = EvalFolders.Write($"e2e-{name}", 2);
-        using var reference = set switch { "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), "qwen3vl" => ReferenceSet.Qwen3VL(), _ => ReferenceSet.Qwen25VL() };
+        using var reference = set switch
+        {
+            "llava" => ReferenceSet.Llava(), "qwen2vl" => ReferenceSet.Qwen2VL(), "qwen3vl" => ReferenceSet.Qwen3VL(),
+            "idefics3" => ReferenceSet.Idefics3(), _ => ReferenceSet.Qwen25VL(),
+        };
         using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
         var progress = new List<EvalProgress>();
         var run = EvalRunner.Run(runtime, EvalSources.Open(data), new EvalOptions { Methods = methods, MaxNewTokens = 3, Faithfulness = faithfulness },
@@ -127,6 +131,17 @@ public class EvalEndToEndTests
         var (run, files, _) = Evaluate("qwen3vl", "qwen3vl", ["glimpse", "rollout"], new FaithfulnessOptions { Steps = 3 });
         Assert.Equal(4, run.Records.Count);
         Assert.All(run.Records, r => Assert.Equal(4, r.Faithfulness!.Deletion.Scores.Length));
+        Assert.Equal(5, ParseCsv(File.ReadAllText(files.Csv)).Count);
+        Assert.True(File.Exists(files.Html));
+    }
+
+    [Fact]
+    public void Idefics3RunsWithAlignmentOnly()
+    {
+        // Perturbing tiled model inputs (faithfulness) is not implemented; alignment reads the composed map.
+        var (run, files, _) = Evaluate("idefics3", "idefics3", ["glimpse", "rollout"], faithfulness: null);
+        Assert.Equal(4, run.Records.Count);
+        Assert.All(run.Records, r => Assert.NotNull(r.Alignment));
         Assert.Equal(5, ParseCsv(File.ReadAllText(files.Csv)).Count);
         Assert.True(File.Exists(files.Html));
     }

@@ -12,13 +12,14 @@ public class GlimpseAlgebraTests
 {
     private const double Tol = 1e-5;
 
-    public static TheoryData<string> Sets => new() { "llava", "qwen2vl", "qwen25vl", "qwen3vl" };
+    public static TheoryData<string> Sets => new() { "llava", "qwen2vl", "qwen25vl", "qwen3vl", "idefics3" };
 
     private static ReferenceSet Open(string name) => name switch
     {
         "llava" => ReferenceSet.Llava(),
         "qwen2vl" => ReferenceSet.Qwen2VL(),
         "qwen3vl" => ReferenceSet.Qwen3VL(),
+        "idefics3" => ReferenceSet.Idefics3(),
         _ => ReferenceSet.Qwen25VL(),
     };
 

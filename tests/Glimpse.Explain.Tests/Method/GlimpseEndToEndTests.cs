@@ -92,3 +92,9 @@ public class Qwen3VLGlimpseEndToEndTests(Qwen3VLFixture fx) : GlimpseEndToEndTes
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen3VL(fx);
 }
+
+public class Idefics3GlimpseEndToEndTests(Idefics3Fixture fx) : GlimpseEndToEndTests, IClassFixture<Idefics3Fixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.Idefics3(fx);
+}

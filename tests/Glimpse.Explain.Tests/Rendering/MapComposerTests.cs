@@ -42,6 +42,32 @@ public class MapComposerTests
         Assert.Equal(whole.Values[4..12], cells, new ToleranceComparer(1e-12));
     }
 
+    [Theory]
+    [InlineData(5)]    // tile (1, 2), cell (0, 1): original rows 0–9, columns 36–47
+    [InlineData(14)]   // tile (2, 2), cell (1, 0): rows 30–39, columns 24–35
+    [InlineData(16)]   // global, cell (0, 0): rows 0–19, columns 0–23
+    [InlineData(19)]   // global, cell (1, 1): rows 20–39, columns 24–47
+    public void AnIdefics3TokenLightsExactlyItsCellOnTheOriginal(int token)
+    {
+        // The real layout of the Idefics3 reference image (40×48, four tiles and the global image); one pixel per cell.
+        using var reference = Glimpse.Model.Tests.ReferenceSet.Idefics3();
+        var layout = SubjectFactory.Idefics3Layout(reference);
+        var rect = reference["layout.rect_original"][token].to(TorchSharp.torch.float64).data<double>().ToArray();   // [y0, x0, y1, x1]
+        var oneHot = new double[layout.TokenCount];
+        oneHot[token] = 1;
+        double[] pixels = MapComposer.BoxIntegral(new ImageTokenMap(layout, oneHot), 48, 40);
+        double area = (rect[2] - rect[0]) * (rect[3] - rect[1]);
+        for (int y = 0; y < 40; y++)
+            for (int x = 0; x < 48; x++)
+            {
+                bool inside = y >= rect[0] && y < rect[2] && x >= rect[1] && x < rect[3];
+                Assert.Equal(inside ? 1 / area : 0, pixels[y * 48 + x], 12);
+            }
+        // The display form lights the same pixels (and only them) at their centres, for the cell's interior.
+        var field = MapComposer.Field(new ImageTokenMap(layout, oneHot));
+        Assert.True(field.ValueAt(new ImagePoint((rect[1] + rect[3]) / 2, (rect[0] + rect[2]) / 2)) > 0);
+    }
+
     [Fact]
     public void TwoOverlappingGridsOfDifferentCellSizesIntegrateToAllTheirTokens()
     {

@@ -1,4 +1,5 @@
 using Glimpse.Model.Families;
+using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
@@ -17,6 +18,7 @@ public class ModelFamilyRegistryTests
         Assert.Contains("qwen2_vl", types);
         Assert.Contains("qwen2_5_vl", types);
         Assert.Contains("qwen3_vl", types);
+        Assert.Contains("idefics3", types);
         foreach (var family in ModelFamilies.All) Assert.Same(family, ModelFamilies.For(family.ModelType));
     }
 
@@ -42,6 +44,7 @@ public class ModelFamilyRegistryTests
     [InlineData("qwen2vl", typeof(Qwen2VLFamily))]
     [InlineData("qwen25vl", typeof(Qwen25VLFamily))]
     [InlineData("qwen3vl", typeof(Qwen3VLFamily))]
+    [InlineData("idefics3", typeof(Idefics3Family))]
     public void Each_reference_folder_is_read_by_its_family_and_describes_itself(string set, Type family)
     {
         using var reference = new ReferenceSet(set);

@@ -95,6 +95,6 @@ public class PilResampleTests
         Assert.Throws<ArgumentOutOfRangeException>(() => PilResample.Resize(image, 0, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => PilResample.Resize(image, 2, 2, PilResampleFilter.Bicubic, new ResampleBox(-1, 0, 2, 2)));
         Assert.Throws<ArgumentOutOfRangeException>(() => PilResample.Resize(image, 2, 2, PilResampleFilter.Bicubic, new ResampleBox(0, 0, 5, 2)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => PilResample.Resize(image, 2, 2, (PilResampleFilter)1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PilResample.Resize(image, 2, 2, (PilResampleFilter)4));
     }
 }

@@ -108,7 +108,8 @@ public class ChatTemplateTests
         Assert.IsType<Qwen2VLChatTemplate>(ChatTemplates.For("qwen2_vl"));
         Assert.IsType<Qwen2VLChatTemplate>(ChatTemplates.For("qwen2_5_vl"));   // Qwen2.5-VL ships Qwen2-VL's template
         Assert.IsType<Glimpse.Model.Families.Qwen3VL.Qwen3VLChatTemplate>(ChatTemplates.For("qwen3_vl"));
-        var e = Assert.Throws<NotSupportedException>(() => ChatTemplates.For("idefics3"));
-        Assert.Contains("idefics3", e.Message);
+        Assert.IsType<Glimpse.Model.Families.Idefics3.Idefics3ChatTemplate>(ChatTemplates.For("idefics3"));
+        var e = Assert.Throws<NotSupportedException>(() => ChatTemplates.For("idefics2"));
+        Assert.Contains("idefics2", e.Message);
     }
 }

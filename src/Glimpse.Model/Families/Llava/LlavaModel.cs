@@ -192,7 +192,7 @@ public sealed class ClipVisionTower : CheckpointModule
         {
             _layers = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(_ => new VisionBlock(VisionBlockNames.Clip,
                 new VisionNorm(NormKind.LayerNorm, c.HiddenSize, c.LayerNormEps),
-                new ClipAttention(c.HiddenSize, c.NumHeads),
+                new ProjectedVisionAttention(c.HiddenSize, c.NumHeads),
                 new VisionNorm(NormKind.LayerNorm, c.HiddenSize, c.LayerNormEps),
                 new VisionMlp(c.HiddenSize, c.IntermediateSize, c.HiddenAct))).ToArray());
             register_module("layers", _layers);
@@ -206,36 +206,6 @@ public sealed class ClipVisionTower : CheckpointModule
                 h = _layers[i].Forward(h, new VisionAttentionInputs(Recorder: recorder));
                 hiddenStates.Add(h.alias().DetachFromDisposeScope());
             }
-        }
-    }
-
-    private sealed class ClipAttention : CheckpointModule, IVisionAttention
-    {
-        private readonly Linear _q, _k, _v, _out;
-        private readonly int _heads;
-
-        public ClipAttention(int hidden, int heads) : base(nameof(ClipAttention))
-        {
-            _heads = heads;
-            _q = nn.Linear(hidden, hidden);
-            _k = nn.Linear(hidden, hidden);
-            _v = nn.Linear(hidden, hidden);
-            _out = nn.Linear(hidden, hidden);
-            register_module("q_proj", _q);
-            register_module("k_proj", _k);
-            register_module("v_proj", _v);
-            register_module("out_proj", _out);
-        }
-
-        /// <param name="x">[B, N, C]</param>
-        public Tensor Forward(Tensor x, VisionAttentionInputs inputs)
-        {
-            var recorder = inputs.Recorder;
-            using var scope = NewDisposeScope();
-            long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
-            Tensor Heads(Linear proj) => proj.forward(x).view(b, n, _heads, d).transpose(1, 2);   // [B, H, N, d]
-            var attended = AttentionKernel.Attend(Heads(_q), Heads(_k), Heads(_v), causal: false, recorder);
-            return _out.forward(attended.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
         }
     }
 }
