@@ -28,8 +28,9 @@ internal static class DecoderConfigReader
     {
         string type = text.String("model_type", defaultType);
         bool qwen = type is "qwen2_vl" or "qwen2" or "qwen2_vl_text" or "qwen2_5_vl" or "qwen2_5_vl_text";
-        if (!qwen && type != "llama")
-            throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama and qwen2 are).");
+        bool mistral = type == "mistral";
+        if (!qwen && !mistral && type != "llama")
+            throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama, mistral and qwen2 are).");
 
         // Llama defaults (LlamaConfig) vs Qwen2-VL defaults (Qwen2VLConfig): sizes, eps and theta differ.
         int hidden = text.Int("hidden_size", qwen ? 8192 : 4096);
@@ -46,24 +47,38 @@ internal static class DecoderConfigReader
         if (qwen && mrope is null)
             throw new ModelLoadException($"{file}: Qwen2-VL needs rope_scaling.mrope_section (the multimodal rotary split).");
 
+        // Mistral is Llama's layout without biases; its own defaults differ (MistralConfig), and its sliding window masks
+        // keys more than sliding_window positions back. Up to that length the attention is plain causal, so the window
+        // bounds the context this decoder runs exactly.
+        // MistralConfig's default window is 4096; an explicit null (llava-v1.6-mistral) means none.
+        int? slidingWindow = !mistral ? null
+            : text.Has("sliding_window") ? text.Int("sliding_window", 0)
+            : text.HasKey("sliding_window") ? null : 4096;
+        int maxPositions = text.Int("max_position_embeddings", qwen ? 32768 : mistral ? 4096 * 32 : 2048);
+        if (slidingWindow is int window)
+        {
+            if (window <= 0) throw new ModelLoadException($"{file}: sliding_window {window} must be positive.");
+            maxPositions = Math.Min(maxPositions, window);
+        }
+
         var config = new TextDecoderConfig
         {
             ModelType = qwen ? "qwen2" : "llama",
             VocabSize = text.Int("vocab_size", qwen ? 152064 : 32000),
             HiddenSize = hidden,
-            IntermediateSize = text.Int("intermediate_size", qwen ? 29568 : 11008),
+            IntermediateSize = text.Int("intermediate_size", qwen ? 29568 : mistral ? 14336 : 11008),
             NumLayers = text.Int("num_hidden_layers", qwen ? 80 : 32),
             NumHeads = heads,
-            NumKeyValueHeads = text.Int("num_key_value_heads", qwen ? 8 : heads),
+            NumKeyValueHeads = text.Int("num_key_value_heads", qwen || mistral ? 8 : heads),
             HeadDim = text.Int("head_dim", hidden / heads),
             RmsNormEps = text.Double("rms_norm_eps", qwen ? 1e-5 : 1e-6),
             RopeTheta = text.Double("rope_theta", qwen ? 1_000_000 : 10_000),
             MropeSection = mrope,
-            QkvBias = qwen || text.Bool("attention_bias", false),
-            OutputBias = !qwen && text.Bool("attention_bias", false),
-            MlpBias = !qwen && text.Bool("mlp_bias", false),
+            QkvBias = qwen || (!mistral && text.Bool("attention_bias", false)),
+            OutputBias = !qwen && !mistral && text.Bool("attention_bias", false),
+            MlpBias = !qwen && !mistral && text.Bool("mlp_bias", false),
             HiddenAct = text.String("hidden_act", "silu"),
-            MaxPositionEmbeddings = text.Int("max_position_embeddings", qwen ? 32768 : 2048),
+            MaxPositionEmbeddings = maxPositions,
             TieWordEmbeddings = text.Bool("tie_word_embeddings", tieDefault),
             BosTokenId = text.OptionalLong("bos_token_id") ?? (qwen ? null : 1),
             EosTokenIds = text.LongList("eos_token_id", qwen ? [] : [2]),

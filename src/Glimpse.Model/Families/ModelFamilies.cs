@@ -1,4 +1,5 @@
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.LlavaNext;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
 
@@ -10,6 +11,7 @@ public static class ModelFamilies
     public static IReadOnlyList<ModelFamily> All { get; } =
     [
         new LlavaFamily(),
+        new LlavaNextFamily(),
         new Qwen2VLFamily(),
         new Qwen25VLFamily(),
     ];

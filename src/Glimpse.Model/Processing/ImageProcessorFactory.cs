@@ -1,4 +1,5 @@
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.LlavaNext;
 using Glimpse.Model.Families.Qwen2VL;
 
 namespace Glimpse.Model.Processing;
@@ -11,7 +12,7 @@ public static class ImageProcessorFactory
     /// <c>patch_size</c> must agree with it.</param>
     /// <exception cref="FileNotFoundException">The folder has no preprocessor_config.json.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, names an unknown processor, or disagrees with <paramref name="patchSize"/>.</exception>
-    /// <exception cref="NotSupportedException">The file asks for a resampling filter that is not implemented.</exception>
+    /// <exception cref="NotSupportedException">The file asks for a resampling filter or another option that is not implemented.</exception>
     public static IImageProcessor FromFolder(string modelDir, int patchSize)
     {
         var config = PreprocessorConfig.Load(Path.Combine(modelDir, PreprocessorConfig.FileName));
@@ -21,6 +22,9 @@ public static class ImageProcessorFactory
         {
             case "CLIPImageProcessor" or "LlavaImageProcessor" or "CLIPFeatureExtractor":
                 return new ClipImageProcessor(ClipImageProcessorOptions.FromConfig(config), patchSize);
+            case "LlavaNextImageProcessor":
+                return new LlavaNextImageProcessor(ClipImageProcessorOptions.FromConfig(config),
+                    config.HeightWidthPairs("image_grid_pinpoints") ?? AnyResolution.DefaultPinpoints, patchSize);
             // Qwen2.5-VL's processor class runs Qwen2-VL's algorithm unchanged.
             case "Qwen2VLImageProcessor" or "Qwen2_5_VLImageProcessor":
                 var options = Qwen2VLImageProcessorOptions.FromConfig(config);
@@ -31,7 +35,7 @@ public static class ImageProcessorFactory
             default:
                 throw new InvalidDataException(
                     $"{config.Location}: image_processor_type {(type is null ? "is missing" : $"'{type}' is not supported")}; " +
-                    "supported are CLIPImageProcessor, LlavaImageProcessor, Qwen2VLImageProcessor and Qwen2_5_VLImageProcessor.");
+                    "supported are CLIPImageProcessor, LlavaImageProcessor, LlavaNextImageProcessor, Qwen2VLImageProcessor and Qwen2_5_VLImageProcessor.");
         }
     }
 }

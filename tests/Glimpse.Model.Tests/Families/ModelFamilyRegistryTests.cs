@@ -37,6 +37,7 @@ public class ModelFamilyRegistryTests
 
     [Theory]
     [InlineData("llava", typeof(LlavaFamily))]
+    [InlineData("llavanext", typeof(Glimpse.Model.Families.LlavaNext.LlavaNextFamily))]
     [InlineData("qwen2vl", typeof(Qwen2VLFamily))]
     [InlineData("qwen25vl", typeof(Qwen25VLFamily))]
     public void Each_reference_folder_is_read_by_its_family_and_describes_itself(string set, Type family)
