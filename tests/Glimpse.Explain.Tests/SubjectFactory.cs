@@ -16,7 +16,20 @@ internal static class SubjectFactory
 
     public static ExplanationSubject Qwen25VL(Qwen25VLFixture fx) => Build(fx.Model, fx.Reference, fx.Image, 2, 5);
 
-    private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) => new()
+    /// <summary>LLaVA-NeXT with its real two-grid layout (base 4×4, high-res 2×8, two newline tokens in no cell).</summary>
+    public static ExplanationSubject LlavaNext(LlavaNextFixture fx) => Build(fx.Model, fx.Reference, fx.Image, LlavaNextLayout(fx.Reference));
+
+    /// <summary>The layout the processor gives the reference image.</summary>
+    public static ImageTokenLayout LlavaNextLayout(ReferenceSet r)
+    {
+        using var processed = ImageProcessorFactory.FromFolder(r.ModelDir, patchSize: 8).Process(RgbImage.Load(r.ImagePath));
+        return processed.Layout;
+    }
+
+    private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) =>
+        Build(model, r, image, GridLayout(h, w));
+
+    private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, ImageTokenLayout layout) => new()
     {
         Model = model,
         SequenceIds = r.Ids("generated_ids"),
@@ -25,7 +38,7 @@ internal static class SubjectFactory
         PromptPositions = Positions(r, "P_positions"),
         QueryPositions = Positions(r, "q_positions"),
         AnswerIds = Positions(r, "y_ids"),
-        ImageTokens = GridLayout(h, w),
+        ImageTokens = layout,
     };
 
     /// <summary>One h × w grid of 1-pixel cells over an h × w input that is the original: the layout's shape is all explainers use.</summary>

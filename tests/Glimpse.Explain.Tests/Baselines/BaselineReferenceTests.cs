@@ -81,3 +81,9 @@ public class Qwen25VLBaselineReferenceTests(Qwen25VLFixture fx) : BaselineRefere
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
 }
+
+public class LlavaNextBaselineReferenceTests(LlavaNextFixture fx) : BaselineReferenceTests, IClassFixture<LlavaNextFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.LlavaNext(fx);
+}

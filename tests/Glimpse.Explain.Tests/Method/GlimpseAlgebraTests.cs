@@ -12,12 +12,13 @@ public class GlimpseAlgebraTests
 {
     private const double Tol = 1e-5;
 
-    public static TheoryData<string> Sets => new() { "llava", "qwen2vl", "qwen25vl" };
+    public static TheoryData<string> Sets => new() { "llava", "qwen2vl", "qwen25vl", "llavanext" };
 
     private static ReferenceSet Open(string name) => name switch
     {
         "llava" => ReferenceSet.Llava(),
         "qwen2vl" => ReferenceSet.Qwen2VL(),
+        "llavanext" => ReferenceSet.LlavaNext(),
         _ => ReferenceSet.Qwen25VL(),
     };
 

@@ -86,3 +86,9 @@ public class Qwen25VLGlimpseEndToEndTests(Qwen25VLFixture fx) : GlimpseEndToEndT
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
 }
+
+public class LlavaNextGlimpseEndToEndTests(LlavaNextFixture fx) : GlimpseEndToEndTests, IClassFixture<LlavaNextFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.LlavaNext(fx);
+}
