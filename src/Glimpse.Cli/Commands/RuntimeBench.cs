@@ -1,4 +1,6 @@
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.LlavaNext;
+using Glimpse.Model.Processing;
 using System.CommandLine;
 using System.Diagnostics;
 using Glimpse.Explain;
@@ -27,41 +29,63 @@ internal static class RuntimeBench
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
         var family = new Option<string>("--family")
         {
-            Description = "Model layout: llava (CLIP + projector + Llama) or qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE; " +
-                          "--image-side is then the merged token grid side).",
+            Description = "Model layout: llava (CLIP + projector + Llama), qwen2_5_vl (window-attention ViT + merger + Qwen2 with M-RoPE; " +
+                          "--image-side is then the merged token grid side) or llava_next (LLaVA's tower on AnyRes tiles of --image-side² " +
+                          "patches plus a base image; see --original).",
             DefaultValueFactory = _ => "llava",
+        };
+        var original = new Option<string>("--original")
+        {
+            Description = "llava_next only: the original image's WxH in tiles of --image-side·14 px (\"2x2\": four tiles, " +
+                          "\"2x0.6\": a wide strip on two tiles that unpadding trims); it sets the image-token count.",
+            DefaultValueFactory = _ => "2x2",
         };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
         {
-            text, newTokens, repeats, family,
+            text, newTokens, repeats, family, original,
         };
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             string layout = parse.GetValue(family) ?? "llava";
-            if (layout is not ("llava" or "qwen2_5_vl"))
-                throw new UserInputException($"--family '{layout}' is not known; use llava or qwen2_5_vl.");
-            Run(layout, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
+            if (layout is not ("llava" or "qwen2_5_vl" or "llava_next"))
+                throw new UserInputException($"--family '{layout}' is not known; use llava, qwen2_5_vl or llava_next.");
+            Run(layout, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)),
+                parse.GetValue(original) ?? "2x2");
             return 0;
         }));
         return command;
     }
 
-    private static void Run(string family, SyntheticShape shape, int textTokens, int newTokens, int repeats)
+    private static void Run(string family, SyntheticShape shape, int textTokens, int newTokens, int repeats, string original)
     {
         bool qwen = family == "qwen2_5_vl";
-        using VisionLanguageModel model = qwen ? SyntheticModel.Qwen25VL(shape) : SyntheticModel.Llava(shape);
-        int side = shape.ImageTokensPerSide, imageTokens = side * side;
+        int side = shape.ImageTokensPerSide;
+        using var pixels = family switch
+        {
+            // Qwen2.5-VL: patch rows [(2·side)², 3·2·14·14] on a (1, 2·side, 2·side) grid.
+            "qwen2_5_vl" => torch.randn(4L * side * side, 3 * 2 * SyntheticModel.PatchSize * SyntheticModel.PatchSize),
+            "llava_next" => LlavaNextViews(shape, original),
+            // LLaVA: one square image [1, 3, S, S].
+            _ => torch.randn(1, 3, side * SyntheticModel.PatchSize, side * SyntheticModel.PatchSize),
+        };
+        PixelSize? imageSize = family == "llava_next" ? LlavaNextOriginal(shape, original) : null;
+        var image = qwen ? new ImageInput(pixels, [1, 2L * side, 2L * side]) : new ImageInput(pixels, ImageSize: imageSize);
+        using VisionLanguageModel model = family switch
+        {
+            "qwen2_5_vl" => SyntheticModel.Qwen25VL(shape),
+            "llava_next" => SyntheticModel.LlavaNext(shape),
+            _ => SyntheticModel.Llava(shape),
+        };
+        int imageTokens = imageSize is { } size
+            ? AnyResolution.TokenCount(size, SyntheticModel.LlavaNextConfig(shape).ImageGridPinpoints, side * SyntheticModel.PatchSize, side)
+            : side * side;
         // Text ids stay below the special ids at the top of the vocabulary (Qwen2.5-VL: vision start/end, video, image).
         int textIdLimit = qwen ? shape.Vocab - 5 : shape.Vocab - 2;
         var random = new Random(1);
         long[] prompt = [1, .. Enumerable.Range(0, textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit)),
             .. Enumerable.Repeat(model.Config.ImageTokenId, imageTokens),
             .. Enumerable.Range(0, textTokens - textTokens / 2).Select(_ => (long)random.Next(3, textIdLimit))];
-        // LLaVA: one square image [1, 3, S, S]. Qwen2.5-VL: patch rows [(2·side)², 3·2·14·14] on a (1, 2·side, 2·side) grid.
-        int imageSize = side * SyntheticModel.PatchSize;
-        using var pixels = qwen ? torch.randn(4L * imageTokens, 3 * 2 * SyntheticModel.PatchSize * SyntheticModel.PatchSize) : torch.randn(1, 3, imageSize, imageSize);
-        var image = qwen ? new ImageInput(pixels, [1, 2L * side, 2L * side]) : new ImageInput(pixels);
 
         AnsiConsole.MarkupLine($"[bold]glimpse bench[/] ({family}): {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}, " +
                                $"{imageTokens} image tokens, prompt {prompt.Length} tokens, {newTokens} new tokens; " +
@@ -120,6 +144,25 @@ internal static class RuntimeBench
         Row(table, "attention probabilities kept", Mb(attentionBytes));
         Row(table, "process peak resident memory during explain-mode", explainPeak > 0 ? Mb(explainPeak) : "n/a (no /proc)");
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>--original "WxH" in tiles → the original image's pixel size.</summary>
+    private static PixelSize LlavaNextOriginal(SyntheticShape shape, string original)
+    {
+        int tile = shape.ImageTokensPerSide * SyntheticModel.PatchSize;
+        var parts = original.Split('x');
+        if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out double w)
+            || !double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out double h) || w <= 0 || h <= 0)
+            throw new UserInputException($"--original '{original}' must be WxH in tiles, e.g. 2x2 or 2x0.6.");
+        return new PixelSize(Math.Max(1, (int)Math.Round(w * tile)), Math.Max(1, (int)Math.Round(h * tile)));
+    }
+
+    /// <summary>Random views [1 + tiles, 3, S, S] for the tiling the original's size gets.</summary>
+    private static Tensor LlavaNextViews(SyntheticShape shape, string original)
+    {
+        var config = SyntheticModel.LlavaNextConfig(shape);
+        var (rows, columns) = AnyResolution.TileGrid(LlavaNextOriginal(shape, original), config.ImageGridPinpoints, config.Vision.ImageSize);
+        return torch.randn(1 + rows * columns, 3, config.Vision.ImageSize, config.Vision.ImageSize);
     }
 
     private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
