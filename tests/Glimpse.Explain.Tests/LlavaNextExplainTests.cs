@@ -57,7 +57,7 @@ public class LlavaNextExplainTests
         // Pixel-deletion faithfulness perturbs one grid's model input; two grids are refused, not guessed.
         var e = Assert.ThrowsAny<Exception>(() => EvalRunner.Run(runtime, EvalSources.Open(data),
             new EvalOptions { Methods = ["glimpse"], MaxNewTokens = 3, Faithfulness = new FaithfulnessOptions { Steps = 3 } }, null));
-        Assert.Contains("grid", e.Message);
+        Assert.Contains("single token grid", e.Message);
     }
 
     /// <summary>

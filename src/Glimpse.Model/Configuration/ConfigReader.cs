@@ -49,8 +49,8 @@ internal static class DecoderConfigReader
 
         // Mistral is Llama's layout without biases; its own defaults differ (MistralConfig), and its sliding window masks
         // keys more than sliding_window positions back. Up to that length the attention is plain causal, so the window
-        // bounds the context this decoder runs exactly.
-        // MistralConfig's default window is 4096; an explicit null (llava-v1.6-mistral) means none.
+        // bounds the context this decoder runs exactly. MistralConfig's default window is 4096; an explicit null
+        // (llava-v1.6-mistral) means none.
         int? slidingWindow = !mistral ? null
             : text.Has("sliding_window") ? text.Int("sliding_window", 0)
             : text.HasKey("sliding_window") ? null : 4096;

@@ -89,7 +89,8 @@ public sealed class LlavaNextImageProcessor : IImageProcessor
     /// The image tokens in sequence order: the base grid row-major, then each kept high-resolution row followed by
     /// its newline token. The base grid's input is the whole image resized to S×S (the two resizes compose into one);
     /// the high-res grid's input is the kept block of the padded canvas, a crop box of the resized image whose
-    /// offsets undo the paste.
+    /// offsets undo the paste. When the canvas is one pixel short of the pinpoint (an odd padding difference), the edge
+    /// tiles are resampled to S×S by the CLIP step and their cells are up to one pixel per tile off this placement.
     /// </summary>
     private ImageTokenLayout Layout(PixelSize original, PixelSize best, PixelSize resized, int pasteX, int pasteY, ImageGeometry baseView)
     {
