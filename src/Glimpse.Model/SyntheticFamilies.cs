@@ -1,4 +1,6 @@
 using Glimpse.Model.Architectures;
+using Glimpse.Model.Families.LlavaNext;
+using Glimpse.Model.Processing;
 using TorchSharp;
 
 namespace Glimpse.Model;
@@ -28,6 +30,8 @@ public static class SyntheticFamilies
             s => SyntheticModel.Qwen25VL(s), s => QwenPatchRows(s.ImageTokensPerSide, SyntheticModel.PatchSize)),
         new("qwen3_vl", "ViT with a learned position grid + merger + DeepStack + Qwen3 with interleaved M-RoPE; --image-side is the merged token grid side",
             s => SyntheticModel.Qwen3VL(s), s => QwenPatchRows(s.ImageTokensPerSide, SyntheticModel.Qwen3PatchSize)),
+        new("llava_next", "LLaVA's tower on AnyRes tiles of --image-side² patches plus a base image; --original sets the tiling",
+            s => SyntheticModel.LlavaNext(s), LlavaNextViews),
         new("idefics3", "SigLIP + pixel shuffle + Llama on SmolVLM's 4×4 tiles + global image of 512-pixel frames, 1,088 image tokens; --image-side is not used",
             s => SyntheticModel.Idefics3(s), _ => Idefics3Frames()),
     ];
@@ -42,6 +46,18 @@ public static class SyntheticFamilies
     /// <summary>Qwen patch rows [(2·side)², 3·2·P·P] on a (1, 2·side, 2·side) patch grid: side² merged tokens.</summary>
     private static SyntheticImage QwenPatchRows(int side, int patch) =>
         new(new ImageInput(torch.randn(4L * side * side, 3 * 2 * patch * patch), [1, 2L * side, 2L * side]), side * side);
+
+    /// <summary>Random views [1 + tiles, 3, S, S] for the tiling an original of <see cref="SyntheticShape.OriginalInTiles"/> gets.</summary>
+    private static SyntheticImage LlavaNextViews(SyntheticShape s)
+    {
+        var config = SyntheticModel.LlavaNextConfig(s);
+        int tile = config.Vision.ImageSize;
+        var original = new PixelSize(Math.Max(1, (int)Math.Round(s.OriginalInTiles.Width * tile)), Math.Max(1, (int)Math.Round(s.OriginalInTiles.Height * tile)));
+        var (rows, columns) = AnyResolution.TileGrid(original, config.ImageGridPinpoints, tile);
+        var pixels = torch.randn(1 + rows * columns, 3, tile, tile);
+        return new(new ImageInput(pixels, ImageSize: original),
+            AnyResolution.TokenCount(original, config.ImageGridPinpoints, tile, s.ImageTokensPerSide));
+    }
 
     /// <summary>SmolVLM at its default longest edge 2048: 4 × 4 tiles plus the global image, [17, 3, 512, 512], 64 tokens each.</summary>
     private static SyntheticImage Idefics3Frames()

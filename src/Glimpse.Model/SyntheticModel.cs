@@ -2,6 +2,8 @@ using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen3VL;
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.LlavaNext;
+using Glimpse.Model.Processing;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using TorchSharp;
@@ -21,6 +23,9 @@ public sealed record SyntheticShape
     public int ImageTokensPerSide { get; init; } = 24;
     public int VisionLayers { get; init; } = 4;
     public int VisionHidden { get; init; } = 256;
+    /// <summary>LLaVA-NeXT only: the original image's width and height in tiles (2×2: four tiles; 2×0.6: a wide strip
+    /// on two tiles that unpadding trims); it sets the tiling and the image-token count.</summary>
+    public (double Width, double Height) OriginalInTiles { get; init; } = (2, 2);
 }
 
 /// <summary>Random-weight models with the exact code path of a loaded checkpoint, for measuring speed and memory.</summary>
@@ -188,6 +193,39 @@ public static class SyntheticModel
     {
         torch.manual_seed(seed);
         var model = new Idefics3Model(Idefics3Config(shape));
+        model.eval();
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        return model;
+    }
+
+    /// <summary>
+    /// A LLaVA-NeXT layout: LLaVA's CLIP tower and Llama decoder, AnyRes tiles of side·14 pixels with the default
+    /// pinpoints scaled to that tile (1×2, 2×1, 2×2, 3×1, 1×3 tiles), so a tile has LLaVA's side² patches.
+    /// </summary>
+    public static LlavaNextConfig LlavaNextConfig(SyntheticShape s)
+    {
+        var llava = LlavaConfig(s);
+        int tile = llava.Vision.ImageSize;
+        return new()
+        {
+            ModelType = "llava_next",
+            Directory = "(synthetic)",
+            ImageTokenId = llava.ImageTokenId,
+            ImageSeqLength = llava.ImageSeqLength,
+            VisionFeatureLayers = llava.VisionFeatureLayers,
+            ProjectorHiddenAct = llava.ProjectorHiddenAct,
+            ProjectorBias = llava.ProjectorBias,
+            Vision = llava.Vision,
+            Text = llava.Text,
+            TextModelType = "llama",
+            ImageGridPinpoints = AnyResolution.DefaultPinpoints.Select(p => new PixelSize(p.Width / 336 * tile, p.Height / 336 * tile)).ToArray(),
+        };
+    }
+
+    public static LlavaNextModel LlavaNext(SyntheticShape shape, int seed = 0)
+    {
+        torch.manual_seed(seed);
+        var model = new LlavaNextModel(LlavaNextConfig(shape));
         model.eval();
         foreach (var p in model.parameters()) p.requires_grad = false;
         return model;

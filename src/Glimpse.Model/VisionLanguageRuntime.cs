@@ -39,7 +39,7 @@ public sealed class VisionLanguageRuntime : IDisposable
             var family = ModelFamilies.For(model.Config.ModelType);
             tokenizer = Wrap(() => TextTokenizer.FromFolder(modelDir));
             var processor = Wrap(() => family.CreateImageProcessor(modelDir, model.Config));
-            var template = family.ChatTemplate(model.Config.ImageTokenId);
+            var template = family.ChatTemplate(model.Config);
             return new VisionLanguageRuntime(family, model, tokenizer, processor, template, ReadEos(modelDir, tokenizer, model.Config));
         }
         catch
@@ -126,7 +126,7 @@ public sealed class PreparedPrompt(string question, PromptLayout layout, Process
     public ProcessedImage Image { get; } = image;
     /// <summary>Where the prompt's image tokens (<see cref="PromptLayout.ImagePositions"/>, in order) lie on the image.</summary>
     public ImageTokenLayout ImageTokens { get; } = imageTokens;
-    public ImageInput ModelInput { get; } = new(image.PixelValues, image.ImageGridThw);
+    public ImageInput ModelInput { get; } = new(image.PixelValues, image.ImageGridThw, image.Layout.Original);
 
     public void Dispose() => Image.Dispose();
 }

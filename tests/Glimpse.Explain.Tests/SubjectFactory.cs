@@ -29,6 +29,16 @@ internal static class SubjectFactory
         return processed.Layout;
     }
 
+    /// <summary>LLaVA-NeXT with its real two-grid layout (base 4×4, high-res 2×8, two newline tokens in no cell).</summary>
+    public static ExplanationSubject LlavaNext(LlavaNextFixture fx) => Build(fx.Model, fx.Reference, fx.Image, LlavaNextLayout(fx.Reference));
+
+    /// <summary>The layout the processor gives the reference image.</summary>
+    public static ImageTokenLayout LlavaNextLayout(ReferenceSet r)
+    {
+        using var processed = ImageProcessorFactory.FromFolder(r.ModelDir, patchSize: 8).Process(RgbImage.Load(r.ImagePath));
+        return processed.Layout;
+    }
+
     private static ExplanationSubject Build(VisionLanguageModel model, ReferenceSet r, ImageInput image, int h, int w) =>
         Build(model, r, image, GridLayout(h, w));
 

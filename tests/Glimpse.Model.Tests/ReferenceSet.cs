@@ -27,6 +27,7 @@ public sealed class ReferenceSet : IDisposable
     }
 
     public static ReferenceSet Llava() => new("llava");
+    public static ReferenceSet LlavaNext() => new("llavanext");
     public static ReferenceSet Qwen2VL() => new("qwen2vl");
     public static ReferenceSet Qwen25VL() => new("qwen25vl");
     public static ReferenceSet Qwen3VL() => new("qwen3vl");

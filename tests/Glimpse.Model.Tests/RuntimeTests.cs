@@ -99,6 +99,24 @@ public class RuntimeTests
     }
 
     [Fact]
+    public void LlavaNextAnswersFromTextAndImageFile()
+    {
+        using var reference = ReferenceSet.LlavaNext();
+        using var runtime = VisionLanguageRuntime.Open(reference.ModelDir);
+        Assert.IsType<Glimpse.Model.Families.LlavaNext.LlavaNextModel>(runtime.Model);
+        using var prompt = runtime.Prepare(RgbImage.Load(reference.ImagePath), "where is the red circle");
+        // The reference README's expansion: the vicuna prompt with <image> expanded to 34 = 16 + 2·8 + 2 copies.
+        Assert.Equal(reference.Ids("input_ids"), prompt.Layout.InputIds);
+        Assert.Equal(Enumerable.Range(32, 34), prompt.Layout.ImagePositions);
+        TensorAssert.AbsoluteClose(reference["pixel_values"][0], prompt.Image.PixelValues, 1e-5, "pixel_values");
+
+        using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = 6, StopAtEos = false });
+        Assert.Equal(reference.Ids("new_tokens"), answer.Generation.NewTokens);
+        Assert.Equal("plate knife jump plane USER ?", answer.Text);
+        Assert.Equal(2, runtime.EosTokenIds.Single());   // generation_config.json
+    }
+
+    [Fact]
     public void MissingTokenizerIsAModelLoadErrorNamingTheFile()
     {
         using var reference = ReferenceSet.Llava();

@@ -30,9 +30,15 @@ internal static class RuntimeBench
             Description = "Model layout: " + string.Join("; ", SyntheticFamilies.All.Select(f => $"{f.Name} ({f.Description})")) + ".",
             DefaultValueFactory = _ => "llava",
         };
+        var original = new Option<string>("--original")
+        {
+            Description = "llava_next only: the original image's WxH in tiles of --image-side·14 px (\"2x2\": four tiles, " +
+                          "\"2x0.6\": a wide strip on two tiles that unpadding trims); it sets the image-token count.",
+            DefaultValueFactory = _ => "2x2",
+        };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
         {
-            text, newTokens, repeats, family,
+            text, newTokens, repeats, family, original,
         };
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
@@ -46,7 +52,8 @@ internal static class RuntimeBench
             {
                 throw new UserInputException(e.Message);
             }
-            Run(synthetic, shape.Read(parse, visionLayers: 4, visionHidden: 256), parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
+            var size = shape.Read(parse, visionLayers: 4, visionHidden: 256) with { OriginalInTiles = Tiles(parse.GetValue(original) ?? "2x2") };
+            Run(synthetic, size, parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;
         }));
         return command;
@@ -122,6 +129,16 @@ internal static class RuntimeBench
         Row(table, "attention probabilities kept", Mb(attentionBytes));
         Row(table, "process peak resident memory during explain-mode", explainPeak > 0 ? Mb(explainPeak) : "n/a (no /proc)");
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>--original "WxH" in tiles.</summary>
+    private static (double Width, double Height) Tiles(string original)
+    {
+        var parts = original.Split('x');
+        if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out double w)
+            || !double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out double h) || w <= 0 || h <= 0)
+            throw new UserInputException($"--original '{original}' must be WxH in tiles, e.g. 2x2 or 2x0.6.");
+        return (w, h);
     }
 
     private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));

@@ -18,13 +18,13 @@ public static class ConfigReader
 }
 
 /// <summary>
-/// Reads the decoder part of a config (Llama, Qwen2, Qwen3-VL's Qwen3): every default below is the one the Hugging
-/// Face config class uses when the key is absent (save_pretrained leaves defaults out): LlamaConfig and Qwen2VLConfig of
-/// transformers 4.47, Qwen3VLTextConfig of transformers 4.57.
+/// Reads the decoder part of a config (Llama, Mistral, Qwen2, Qwen3-VL's Qwen3): every default below is the one the
+/// Hugging Face config class uses when the key is absent (save_pretrained leaves defaults out): LlamaConfig,
+/// MistralConfig and Qwen2VLConfig of transformers 4.47, Qwen3VLTextConfig of transformers 4.57.
 /// </summary>
 internal static class DecoderConfigReader
 {
-    private enum Kind { Llama, Qwen2, Qwen3 }
+    private enum Kind { Llama, Mistral, Qwen2, Qwen3 }
 
     /// <param name="defaultType">the text model_type to assume when the section names none ("llama", "qwen2_vl", …)</param>
     public static TextDecoderConfig Read(JsonConfig text, string defaultType, string file, bool tieDefault = false)
@@ -33,11 +33,12 @@ internal static class DecoderConfigReader
         var kind = type switch
         {
             "llama" => Kind.Llama,
+            "mistral" => Kind.Mistral,
             "qwen2_vl" or "qwen2" or "qwen2_vl_text" or "qwen2_5_vl" or "qwen2_5_vl_text" => Kind.Qwen2,
             "qwen3_vl" or "qwen3_vl_text" => Kind.Qwen3,
-            _ => throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama, qwen2 and qwen3_vl_text are)."),
+            _ => throw new ModelLoadException($"{file}: text model_type '{type}' is not supported (llama, mistral, qwen2 and qwen3_vl_text are)."),
         };
-        bool qwen2 = kind == Kind.Qwen2, qwen3 = kind == Kind.Qwen3;
+        bool qwen2 = kind == Kind.Qwen2, qwen3 = kind == Kind.Qwen3, mistral = kind == Kind.Mistral;
 
         // LlamaConfig vs Qwen2VLConfig vs Qwen3VLTextConfig defaults: sizes, eps and theta differ.
         int hidden = text.Int("hidden_size", kind switch { Kind.Qwen2 => 8192, _ => 4096 });
@@ -55,17 +56,32 @@ internal static class DecoderConfigReader
         if (qwen3) mrope ??= [24, 20, 20];
         if (qwen2 && mrope is null)
             throw new ModelLoadException($"{file}: Qwen2-VL needs rope_scaling.mrope_section (the multimodal rotary split).");
-        bool attentionBias = text.Bool("attention_bias", false);
+        // Mistral has no attention biases whatever the key says (MistralAttention builds its projections without).
+        bool attentionBias = !mistral && text.Bool("attention_bias", false);
+
+        // Mistral's sliding window masks keys more than sliding_window positions back. Up to that length the attention
+        // is plain causal, so the window bounds the context this decoder runs exactly. MistralConfig's default window is
+        // 4096; an explicit null (llava-v1.6-mistral) means none.
+        int? slidingWindow = !mistral ? null
+            : text.Has("sliding_window") ? text.Int("sliding_window", 0)
+            : text.HasKey("sliding_window") ? null : 4096;
+        int maxPositions = text.Int("max_position_embeddings",
+            kind switch { Kind.Llama => 2048, Kind.Mistral => 4096 * 32, Kind.Qwen2 => 32768, _ => 128000 });
+        if (slidingWindow is int window)
+        {
+            if (window <= 0) throw new ModelLoadException($"{file}: sliding_window {window} must be positive.");
+            maxPositions = Math.Min(maxPositions, window);
+        }
 
         var config = new TextDecoderConfig
         {
-            ModelType = kind switch { Kind.Llama => "llama", Kind.Qwen2 => "qwen2", _ => "qwen3" },
+            ModelType = kind switch { Kind.Llama => "llama", Kind.Mistral => "mistral", Kind.Qwen2 => "qwen2", _ => "qwen3" },
             VocabSize = text.Int("vocab_size", kind switch { Kind.Llama => 32000, Kind.Qwen2 => 152064, _ => 151936 }),
             HiddenSize = hidden,
-            IntermediateSize = text.Int("intermediate_size", kind switch { Kind.Llama => 11008, Kind.Qwen2 => 29568, _ => 22016 }),
+            IntermediateSize = text.Int("intermediate_size", kind switch { Kind.Llama => 11008, Kind.Mistral => 14336, Kind.Qwen2 => 29568, _ => 22016 }),
             NumLayers = text.Int("num_hidden_layers", qwen2 ? 80 : 32),
             NumHeads = heads,
-            NumKeyValueHeads = text.Int("num_key_value_heads", qwen2 ? 8 : heads),
+            NumKeyValueHeads = text.Int("num_key_value_heads", qwen2 || mistral ? 8 : heads),
             HeadDim = text.Int("head_dim", qwen3 ? 128 : hidden / heads),
             RmsNormEps = text.Double("rms_norm_eps", qwen2 ? 1e-5 : 1e-6),
             RopeTheta = text.Double("rope_theta", kind switch { Kind.Llama => 10_000, Kind.Qwen2 => 1_000_000, _ => 5_000_000 }),
@@ -78,10 +94,10 @@ internal static class DecoderConfigReader
             OutputBias = !qwen2 && attentionBias,
             MlpBias = kind == Kind.Llama && text.Bool("mlp_bias", false),
             HiddenAct = text.String("hidden_act", "silu"),
-            MaxPositionEmbeddings = text.Int("max_position_embeddings", kind switch { Kind.Llama => 2048, Kind.Qwen2 => 32768, _ => 128000 }),
+            MaxPositionEmbeddings = maxPositions,
             TieWordEmbeddings = text.Bool("tie_word_embeddings", tieDefault),
-            BosTokenId = text.OptionalLong("bos_token_id") ?? (kind == Kind.Llama ? 1 : null),
-            EosTokenIds = text.LongList("eos_token_id", kind == Kind.Llama ? [2] : []),
+            BosTokenId = text.OptionalLong("bos_token_id") ?? (kind is Kind.Llama or Kind.Mistral ? 1 : null),
+            EosTokenIds = text.LongList("eos_token_id", kind is Kind.Llama or Kind.Mistral ? [2] : []),
         };
         if (config.NumHeads % config.NumKeyValueHeads != 0)
             throw new ModelLoadException($"{file}: num_attention_heads {config.NumHeads} is not a multiple of num_key_value_heads {config.NumKeyValueHeads}.");

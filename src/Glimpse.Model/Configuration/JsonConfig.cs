@@ -41,6 +41,9 @@ internal sealed class JsonConfig
 
     public bool Has(string key) => _node.TryGetPropertyValue(key, out var v) && v is not null;
 
+    /// <summary>The key is present, even with a null value (which, for some keys, differs from the default).</summary>
+    public bool HasKey(string key) => _node.ContainsKey(key);
+
     public JsonConfig? Section(string key) => _node.TryGetPropertyValue(key, out var v) && v is JsonObject o
         ? new JsonConfig(o, File, Key(key))
         : null;
@@ -64,6 +67,20 @@ internal sealed class JsonConfig
         catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or NullReferenceException)
         {
             throw new ModelLoadException($"{File}: '{Key(key)}' must be an integer or a list of integers.", e);
+        }
+    }
+
+    /// <summary>A list of integer lists (e.g. <c>image_grid_pinpoints</c>), or null when the key is absent.</summary>
+    public long[][]? LongLists(string key)
+    {
+        if (!_node.TryGetPropertyValue(key, out var v) || v is null) return null;
+        try
+        {
+            return ((JsonArray)v).Select(row => ((JsonArray)row!).Select(x => checked((long)x!.GetValue<double>())).ToArray()).ToArray();
+        }
+        catch (Exception e) when (e is InvalidCastException or InvalidOperationException or FormatException or OverflowException or NullReferenceException)
+        {
+            throw new ModelLoadException($"{File}: '{Key(key)}' must be a list of lists of integers.", e);
         }
     }
 

@@ -1,5 +1,6 @@
 using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.LlavaNext;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Families.Qwen3VL;
@@ -12,6 +13,7 @@ public static class ModelFamilies
     public static IReadOnlyList<ModelFamily> All { get; } =
     [
         new LlavaFamily(),
+        new LlavaNextFamily(),
         new Qwen2VLFamily(),
         new Qwen25VLFamily(),
         new Qwen3VLFamily(),

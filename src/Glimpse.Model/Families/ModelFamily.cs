@@ -33,6 +33,10 @@ public abstract class ModelFamily
 
     public abstract IChatTemplate ChatTemplate(long? imageTokenId);
 
+    /// <summary>The chat template for a loaded model; a family whose template depends on the text model (LLaVA-NeXT's
+    /// vicuna and Mistral variants) picks it here. By default <see cref="ChatTemplate(long?)"/>.</summary>
+    public virtual IChatTemplate ChatTemplate(VisionLanguageConfig config) => ChatTemplate(config.ImageTokenId);
+
     /// <summary>The image processor the folder's preprocessor_config.json describes, checked against the model.</summary>
     /// <exception cref="FileNotFoundException">The folder has no preprocessor_config.json.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, names a processor the family does not use, or disagrees with the model.</exception>

@@ -1,5 +1,6 @@
 using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.LlavaNext;
 using Glimpse.Model.Families.Qwen2VL;
 
 namespace Glimpse.Model.Processing;
@@ -23,6 +24,9 @@ public static class ImageProcessorFactory
         {
             case "CLIPImageProcessor" or "LlavaImageProcessor" or "CLIPFeatureExtractor":
                 return new ClipImageProcessor(ClipImageProcessorOptions.FromConfig(config), patchSize);
+            case "LlavaNextImageProcessor":
+                return new LlavaNextImageProcessor(ClipImageProcessorOptions.FromConfig(config),
+                    config.HeightWidthPairs("image_grid_pinpoints") ?? AnyResolution.DefaultPinpoints, patchSize);
             // Qwen2.5-VL's processor class runs Qwen2-VL's algorithm unchanged.
             case "Qwen2VLImageProcessor" or "Qwen2_5_VLImageProcessor":
                 var options = Qwen2VLImageProcessorOptions.FromConfig(config);
@@ -35,7 +39,7 @@ public static class ImageProcessorFactory
             default:
                 throw new InvalidDataException(
                     $"{config.Location}: image_processor_type {(type is null ? "is missing" : $"'{type}' is not supported")}; " +
-                    "supported are CLIPImageProcessor, LlavaImageProcessor, Qwen2VLImageProcessor, Qwen2_5_VLImageProcessor and Idefics3ImageProcessor.");
+                    "supported are CLIPImageProcessor, LlavaImageProcessor, LlavaNextImageProcessor, Qwen2VLImageProcessor, Qwen2_5_VLImageProcessor and Idefics3ImageProcessor.");
         }
     }
 }

@@ -73,6 +73,18 @@ internal sealed class PreprocessorConfig
 
     public int Int(string key, int fallback) => Int(key) ?? fallback;
 
+    /// <summary>A list of [height, width] pairs (<c>image_grid_pinpoints</c>) as sizes, or null when the key is absent.</summary>
+    public PixelSize[]? HeightWidthPairs(string key) => _json[key] switch
+    {
+        null => null,
+        JsonArray pairs => pairs.Select(p => p is JsonArray { Count: 2 } pair
+                && pair[0] is JsonValue h && h.TryGetValue(out int height) && pair[1] is JsonValue w && w.TryGetValue(out int width)
+                && height > 0 && width > 0
+            ? new PixelSize(width, height)
+            : throw Invalid(key, "a list of [height, width] pairs of positive integers")).ToArray(),
+        _ => throw Invalid(key, "a list of [height, width] pairs of positive integers"),
+    };
+
     /// <summary>A per-channel list (RGB): three numbers, or one number for all channels as Hugging Face allows.</summary>
     public double[] Channels(string key, double[] fallback)
     {

@@ -93,3 +93,9 @@ public class Idefics3BaselineReferenceTests(Idefics3Fixture fx) : BaselineRefere
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Idefics3(fx);
 }
+
+public class LlavaNextBaselineReferenceTests(LlavaNextFixture fx) : BaselineReferenceTests, IClassFixture<LlavaNextFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.LlavaNext(fx);
+}

@@ -12,7 +12,7 @@ public class GlimpseAlgebraTests
 {
     private const double Tol = 1e-5;
 
-    public static TheoryData<string> Sets => new() { "llava", "qwen2vl", "qwen25vl", "qwen3vl", "idefics3" };
+    public static TheoryData<string> Sets => new() { "llava", "qwen2vl", "qwen25vl", "qwen3vl", "idefics3", "llavanext" };
 
     private static ReferenceSet Open(string name) => name switch
     {
@@ -20,6 +20,7 @@ public class GlimpseAlgebraTests
         "qwen2vl" => ReferenceSet.Qwen2VL(),
         "qwen3vl" => ReferenceSet.Qwen3VL(),
         "idefics3" => ReferenceSet.Idefics3(),
+        "llavanext" => ReferenceSet.LlavaNext(),
         _ => ReferenceSet.Qwen25VL(),
     };
 

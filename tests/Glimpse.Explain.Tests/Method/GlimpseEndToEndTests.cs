@@ -98,3 +98,9 @@ public class Idefics3GlimpseEndToEndTests(Idefics3Fixture fx) : GlimpseEndToEndT
     protected override ReferenceSet Reference => fx.Reference;
     protected override ExplanationSubject Subject => SubjectFactory.Idefics3(fx);
 }
+
+public class LlavaNextGlimpseEndToEndTests(LlavaNextFixture fx) : GlimpseEndToEndTests, IClassFixture<LlavaNextFixture>
+{
+    protected override ReferenceSet Reference => fx.Reference;
+    protected override ExplanationSubject Subject => SubjectFactory.LlavaNext(fx);
+}

@@ -41,6 +41,7 @@ public class ModelFamilyRegistryTests
 
     [Theory]
     [InlineData("llava", typeof(LlavaFamily))]
+    [InlineData("llavanext", typeof(Glimpse.Model.Families.LlavaNext.LlavaNextFamily))]
     [InlineData("qwen2vl", typeof(Qwen2VLFamily))]
     [InlineData("qwen25vl", typeof(Qwen25VLFamily))]
     [InlineData("qwen3vl", typeof(Qwen3VLFamily))]

@@ -35,22 +35,8 @@ public sealed class LlavaModel : VisionLanguageModel
                                   + (_config.VisionFeatureSelectStrategy == "full" ? 1 : 0);
 
     /// <summary>The vision features before the projector: [B, K, C·layers] for pixels [B, C, H, W].</summary>
-    public Tensor SelectedVisionFeatures(Tensor pixelValues)
-    {
-        using var scope = NewDisposeScope();
-        int layers = _config.Vision.NumLayers;
-        // hidden_states has L+1 entries (embeddings, then each layer); index -2 is layer L−2's output, so the
-        // encoder only needs to run as deep as the deepest layer selected.
-        var indices = _config.VisionFeatureLayers.Select(i => i < 0 ? layers + 1 + i : i).ToArray();
-        if (indices.Any(i => i < 0 || i > layers))
-            throw new ModelLoadException($"vision_feature_layer [{string.Join(", ", _config.VisionFeatureLayers)}] is out of range for {layers} CLIP layers.");
-        var states = new List<Tensor>();
-        _visionTower.Forward(pixelValues, states, upToLayer: indices.Max());
-        var selected = torch.cat(indices.Select(i => states[i]).ToArray(), -1);             // [B, 1 + P, C·layers]
-        foreach (var s in states) s.Dispose();
-        if (_config.VisionFeatureSelectStrategy == "default") selected = selected[.., 1..];     // drop CLS
-        return selected.MoveToOuterDisposeScope();
-    }
+    public Tensor SelectedVisionFeatures(Tensor pixelValues) =>
+        _visionTower.SelectedFeatures(pixelValues, _config.VisionFeatureLayers, dropCls: _config.VisionFeatureSelectStrategy == "default");
 
     public override Tensor EncodeImage(ImageInput image)
     {
@@ -118,11 +104,33 @@ public sealed class LlavaProjector : CheckpointModule
 public sealed class ClipVisionTower : CheckpointModule
 {
     private readonly ClipVisionModel _visionModel;
+    private readonly int _numLayers;
 
     public ClipVisionTower(ClipVisionConfig config) : base(nameof(ClipVisionTower))
     {
+        _numLayers = config.NumLayers;
         _visionModel = new ClipVisionModel(config);
         register_module("vision_model", _visionModel);
+    }
+
+    /// <summary>
+    /// The hidden states <paramref name="featureLayers"/> (LLaVA's <c>vision_feature_layer</c>, negatives counted from
+    /// the end of the L+1 states) concatenated: [B, 1 + P, C·layers], or [B, P, C·layers] without the CLS row.
+    /// </summary>
+    public Tensor SelectedFeatures(Tensor pixels, int[] featureLayers, bool dropCls)
+    {
+        using var scope = NewDisposeScope();
+        // hidden_states has L+1 entries (embeddings, then each layer); index -2 is layer L−2's output, so the
+        // encoder only needs to run as deep as the deepest layer selected.
+        var indices = featureLayers.Select(i => i < 0 ? _numLayers + 1 + i : i).ToArray();
+        if (indices.Any(i => i < 0 || i > _numLayers))
+            throw new ModelLoadException($"vision_feature_layer [{string.Join(", ", featureLayers)}] is out of range for {_numLayers} CLIP layers.");
+        var states = new List<Tensor>();
+        Forward(pixels, states, upToLayer: indices.Max());
+        var selected = torch.cat(indices.Select(i => states[i]).ToArray(), -1);             // [B, 1 + P, C·layers]
+        foreach (var s in states) s.Dispose();
+        if (dropCls) selected = selected[.., 1..];
+        return selected.MoveToOuterDisposeScope();
     }
 
     /// <param name="pixels">[B, C, H, W]</param>
