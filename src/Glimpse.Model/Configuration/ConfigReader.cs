@@ -76,7 +76,7 @@ internal static class DecoderConfigReader
         var config = new TextDecoderConfig
         {
             ModelType = kind switch { Kind.Llama => "llama", Kind.Mistral => "mistral", Kind.Qwen2 => "qwen2", _ => "qwen3" },
-            VocabSize = text.Int("vocab_size", kind switch { Kind.Llama => 32000, Kind.Qwen2 => 152064, _ => 151936 }),
+            VocabSize = text.Int("vocab_size", kind switch { Kind.Llama or Kind.Mistral => 32000, Kind.Qwen2 => 152064, _ => 151936 }),
             HiddenSize = hidden,
             IntermediateSize = text.Int("intermediate_size", kind switch { Kind.Llama => 11008, Kind.Mistral => 14336, Kind.Qwen2 => 29568, _ => 22016 }),
             NumLayers = text.Int("num_hidden_layers", qwen2 ? 80 : 32),
@@ -84,7 +84,7 @@ internal static class DecoderConfigReader
             NumKeyValueHeads = text.Int("num_key_value_heads", qwen2 || mistral ? 8 : heads),
             HeadDim = text.Int("head_dim", qwen3 ? 128 : hidden / heads),
             RmsNormEps = text.Double("rms_norm_eps", qwen2 ? 1e-5 : 1e-6),
-            RopeTheta = text.Double("rope_theta", kind switch { Kind.Llama => 10_000, Kind.Qwen2 => 1_000_000, _ => 5_000_000 }),
+            RopeTheta = text.Double("rope_theta", kind switch { Kind.Llama or Kind.Mistral => 10_000, Kind.Qwen2 => 1_000_000, _ => 5_000_000 }),
             MropeSection = mrope,
             // Qwen3-VL interleaves its frequencies whatever rope_scaling.mrope_interleaved says (its code never reads the flag).
             MropeLayout = qwen3 ? Modules.MropeLayout.Interleaved : Modules.MropeLayout.Split,
