@@ -1,4 +1,3 @@
-using Glimpse.Model.Families.Llava;
 using System.CommandLine;
 using System.Diagnostics;
 using Glimpse.Explain;
@@ -13,7 +12,8 @@ using static TorchSharp.torch;
 namespace Glimpse.Cli.Commands;
 
 /// <summary>
-/// <c>glimpse bench explain</c>: the cost of GLIMPSE on a random-weight LLaVA-layout model — batched exact mode against
+/// <c>glimpse bench explain</c>: the cost of GLIMPSE on a random-weight model of one family's layout (LLaVA by default,
+/// <c>--family</c> as for <c>bench runtime</c>) — batched exact mode against
 /// a per-token backward loop and against the fast mode, and against generating the answer — over sequence lengths N and
 /// answer lengths T, with peak memory and the machine's measured matmul rate.
 /// </summary>
@@ -26,14 +26,29 @@ internal static class ExplainBench
         var answers = new Option<string>("--tokens") { Description = "Answer lengths T.", DefaultValueFactory = _ => "8,32,64" };
         var loopMax = new Option<int>("--loop-max") { Description = "Largest T for which the per-token loop is timed.", DefaultValueFactory = _ => 64 };
         var budget = new Option<int>("--budget-mib") { Description = "Memory budget of a batched chunk.", DefaultValueFactory = _ => 2048 };
+        var family = new Option<string>("--family")
+        {
+            Description = "Model layout: " + string.Join(", ", SyntheticFamilies.All.Select(f => f.Name)) + " (see bench runtime); " +
+                          "it sets the vision tower and the image-token count, and N must leave room for them.",
+            DefaultValueFactory = _ => "llava",
+        };
         var command = new Command("explain", "GLIMPSE exact (batched) vs a per-token loop vs fast mode vs generation, over N and T.")
         {
-            lengths, answers, loopMax, budget,
+            lengths, answers, loopMax, budget, family,
         };
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            Run(shape.Read(parse, visionLayers: 2, visionHidden: 128), Ints(parse.GetValue(lengths)!), Ints(parse.GetValue(answers)!), parse.GetValue(loopMax), parse.GetValue(budget) * 1048576L);
+            SyntheticFamily synthetic;
+            try
+            {
+                synthetic = SyntheticFamilies.For(parse.GetValue(family) ?? "llava");
+            }
+            catch (ArgumentException e)
+            {
+                throw new UserInputException(e.Message);
+            }
+            Run(synthetic, shape.Read(parse, visionLayers: 2, visionHidden: 128), Ints(parse.GetValue(lengths)!), Ints(parse.GetValue(answers)!), parse.GetValue(loopMax), parse.GetValue(budget) * 1048576L);
             return 0;
         }));
         return command;
@@ -42,20 +57,18 @@ internal static class ExplainBench
     private static int[] Ints(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(x => int.TryParse(x, out int v) && v > 0 ? v : throw new UserInputException($"'{x}' is not a positive integer")).ToArray();
 
-    private static void Run(SyntheticShape shape, int[] lengths, int[] answerLengths, int loopMax, long budget)
+    private static void Run(SyntheticFamily family, SyntheticShape shape, int[] lengths, int[] answerLengths, int loopMax, long budget)
     {
         double matmulRate = MatmulGflops();
-        using var model = SyntheticModel.Llava(shape);
-        var config = (LlavaConfig)model.Config;
-        int imageTokens = shape.ImageTokensPerSide * shape.ImageTokensPerSide;
-        // The synthetic image is the model input itself: one grid over it, no resize.
-        var inputSize = new PixelSize(config.Vision.ImageSize, config.Vision.ImageSize);
-        var layout = ImageTokenLayout.SingleGrid(shape.ImageTokensPerSide, shape.ImageTokensPerSide, config.Vision.PatchSize,
-            new ImageGeometry(inputSize, inputSize, new PixelRect(0, 0, inputSize.Width, inputSize.Height)));
-        using var pixels = torch.randn(1, 3, config.Vision.ImageSize, config.Vision.ImageSize);
-        var image = new ImageInput(pixels);
+        using var model = family.Create(shape);
+        using var synthetic = family.RandomImage(shape);
+        var image = synthetic.Input;
+        int imageTokens = synthetic.ImageTokens;
+        // GLIMPSE's cost depends on how many image tokens there are, not on where they lie: one row of 1-pixel cells.
+        var row = new PixelSize(imageTokens, 1);
+        var layout = ImageTokenLayout.SingleGrid(1, imageTokens, 1, new ImageGeometry(row, row, new PixelRect(0, 0, imageTokens, 1)));
         using var features = Features(model, image);
-        AnsiConsole.MarkupLine($"[bold]glimpse bench explain[/]: decoder {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}; " +
+        AnsiConsole.MarkupLine($"[bold]glimpse bench explain[/] ({family.Name}): decoder {shape.Layers} layers, hidden {shape.Hidden}, {shape.Heads} heads, vocab {shape.Vocab}; " +
                                $"{imageTokens} image tokens; {torch.get_num_threads()} threads; matmul {matmulRate:F1} GFLOP/s (float32, 1024³)");
 
         var table = new Table().Border(TableBorder.Rounded);
@@ -70,8 +83,9 @@ internal static class ExplainBench
         {
             int promptLength = n - t;
             if (promptLength < imageTokens + 2) { AnsiConsole.MarkupLine($"[yellow]skip N={n}, T={t}: prompt shorter than the image[/]"); continue; }
-            long[] ids = [1, .. Enumerable.Repeat(config.ImageTokenId, imageTokens),
-                .. Enumerable.Range(0, n - imageTokens - 1).Select(_ => (long)random.Next(3, shape.Vocab - 2))];
+            // Text ids stay below the special ids every layout keeps at the top of the vocabulary.
+            long[] ids = [1, .. Enumerable.Repeat(model.Config.ImageTokenId, imageTokens),
+                .. Enumerable.Range(0, n - imageTokens - 1).Select(_ => (long)random.Next(3, shape.Vocab - 8))];
             var subject = new ExplanationSubject
             {
                 Model = model, SequenceIds = ids, Image = image, ImageFeatures = features,
