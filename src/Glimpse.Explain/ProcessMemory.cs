@@ -23,8 +23,20 @@ public static class ProcessMemory
         try
         {
             string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            return line is null ? 0 : StatusBytes(line);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return 0; }
+    }
+
+    /// <summary>
+    /// The size on a /proc status line such as <c>"VmHWM:\t    2164 kB"</c>, in bytes. The kernel pads the number with
+    /// spaces after a tab, so from 8 digits on (about 9.5 GiB) no space is left: the fields are split on any white space.
+    /// </summary>
+    /// <exception cref="FormatException">The line holds no size in kB.</exception>
+    public static long StatusBytes(string line)
+    {
+        var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length != 3 || fields[2] != "kB") throw new FormatException($"'{line}' is not a /proc size line");
+        return long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 }
