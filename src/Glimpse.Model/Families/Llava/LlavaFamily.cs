@@ -12,15 +12,18 @@ public sealed class LlavaFamily : ModelFamily<LlavaConfig>
     public override string ModelType => "llava";
     public override string Description => "LLaVA-1.5 (CLIP vision tower, MLP projector, Llama decoder)";
 
-    /// <summary>Old hub files nest the decoder as language_model.model.*; files saved by transformers ≥ 4.52 use model.*.</summary>
-    public override WeightNames WeightNames { get; } = new(
+    public override WeightNames WeightNames { get; } = new(KeyRules);
+
+    /// <summary>Old hub files nest the decoder as language_model.model.*; files saved by transformers ≥ 4.52 use model.*.
+    /// Shared with the families built on LLaVA.</summary>
+    internal static IReadOnlyList<(string Pattern, string Replacement)> KeyRules { get; } =
     [
         (@"^language_model\.model\.", "language_model."),
         (@"^language_model\.lm_head\.", "lm_head."),
         (@"^model\.language_model\.", "language_model."),
         (@"^model\.vision_tower\.", "vision_tower."),
         (@"^model\.multi_modal_projector\.", "multi_modal_projector."),
-    ]);
+    ];
 
     /// <summary>Defaults are those of transformers 4.47's LlavaConfig (save_pretrained leaves them out).</summary>
     internal override VisionLanguageConfig ReadConfig(JsonConfig json, string modelDir)

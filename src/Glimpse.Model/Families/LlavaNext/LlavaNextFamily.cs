@@ -16,16 +16,8 @@ public sealed class LlavaNextFamily : ModelFamily<LlavaNextConfig>
     public override string ModelType => "llava_next";
     public override string Description => "LLaVA-NeXT / LLaVA-1.6 (CLIP on AnyRes tiles + base image, MLP projector, Llama or Mistral decoder)";
 
-    /// <summary>Old hub files nest the decoder as language_model.model.*; files saved by transformers ≥ 4.52 use model.*.</summary>
-    public override WeightNames WeightNames { get; } = new(
-    [
-        (@"^language_model\.model\.", "language_model."),
-        (@"^language_model\.lm_head\.", "lm_head."),
-        (@"^model\.language_model\.", "language_model."),
-        (@"^model\.vision_tower\.", "vision_tower."),
-        (@"^model\.multi_modal_projector\.", "multi_modal_projector."),
-        (@"^model\.image_newline$", "image_newline"),
-    ]);
+    /// <summary>LLaVA's key layouts, plus the newline embedding, which transformers ≥ 4.52 saves as model.image_newline.</summary>
+    public override WeightNames WeightNames { get; } = new([.. LlavaFamily.KeyRules, (@"^model\.image_newline$", "image_newline")]);
 
     /// <summary>Defaults are those of transformers 4.47's LlavaNextConfig (save_pretrained leaves them out).</summary>
     internal override VisionLanguageConfig ReadConfig(JsonConfig json, string modelDir)
