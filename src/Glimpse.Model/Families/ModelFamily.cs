@@ -37,6 +37,13 @@ public abstract class ModelFamily
     /// vicuna and Mistral variants) picks it here. By default <see cref="ChatTemplate(long?)"/>.</summary>
     public virtual IChatTemplate ChatTemplate(VisionLanguageConfig config) => ChatTemplate(config.ImageTokenId);
 
+    /// <summary>
+    /// The image processors this family brings, by the <c>image_processor_type</c> preprocessor_config.json gives them;
+    /// <see cref="ImageProcessorFactory"/> builds any folder's processor from the union over all families, so a family's
+    /// processor is added in its own folder.
+    /// </summary>
+    internal virtual IReadOnlyDictionary<string, ImageProcessorBuilder> ImageProcessors { get; } = new Dictionary<string, ImageProcessorBuilder>();
+
     /// <summary>The image processor the folder's preprocessor_config.json describes, checked against the model.</summary>
     /// <exception cref="FileNotFoundException">The folder has no preprocessor_config.json.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, names a processor the family does not use, or disagrees with the model.</exception>
@@ -57,6 +64,10 @@ public abstract class ModelFamily
         config as TConfig ?? throw new ArgumentException(
             $"The {ModelType} family was given a {config.ModelType} configuration ({config.GetType().Name}).", nameof(config));
 }
+
+/// <summary>Builds an image processor from its preprocessor_config.json, for a vision tower of that patch size (and, for
+/// Idefics3's pixel shuffle, the number of patches one token spans per side).</summary>
+internal delegate IImageProcessor ImageProcessorBuilder(PreprocessorConfig config, int patchSize, int scaleFactor);
 
 /// <summary>A family whose config type is <typeparamref name="TConfig"/>: the casts are written once, here.</summary>
 public abstract class ModelFamily<TConfig> : ModelFamily where TConfig : VisionLanguageConfig

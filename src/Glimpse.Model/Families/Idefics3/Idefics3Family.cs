@@ -16,6 +16,12 @@ public sealed class Idefics3Family : ModelFamily<Idefics3Config>
     public override string ModelType => "idefics3";
     public override string Description => "Idefics3 / SmolVLM (SigLIP tower over tiles + global image, pixel-shuffle connector, Llama decoder)";
 
+    internal override IReadOnlyDictionary<string, ImageProcessorBuilder> ImageProcessors { get; } = new Dictionary<string, ImageProcessorBuilder>
+    {
+        ["Idefics3ImageProcessor"] = (config, patchSize, scaleFactor) =>
+            new Idefics3ImageProcessor(Idefics3ImageProcessorOptions.FromConfig(config), patchSize * scaleFactor),
+    };
+
     /// <summary>Every transformers version saves model.{vision_model,connector,text_model}.* and lm_head.*; files
     /// re-saved without the "model." prefix (the module names themselves) load too.</summary>
     public override WeightNames WeightNames { get; } = new(

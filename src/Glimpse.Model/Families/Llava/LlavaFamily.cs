@@ -12,6 +12,15 @@ public sealed class LlavaFamily : ModelFamily<LlavaConfig>
     public override string ModelType => "llava";
     public override string Description => "LLaVA-1.5 (CLIP vision tower, MLP projector, Llama decoder)";
 
+    /// <summary>Old CLIP checkpoints name a feature extractor instead of an image processor.</summary>
+    internal override IReadOnlyDictionary<string, ImageProcessorBuilder> ImageProcessors { get; } = new Dictionary<string, ImageProcessorBuilder>
+    {
+        ["CLIPImageProcessor"] = Clip, ["LlavaImageProcessor"] = Clip, ["CLIPFeatureExtractor"] = Clip,
+    };
+
+    private static IImageProcessor Clip(PreprocessorConfig config, int patchSize, int scaleFactor) =>
+        new ClipImageProcessor(ClipImageProcessorOptions.FromConfig(config), patchSize);
+
     public override WeightNames WeightNames { get; } = new(KeyRules);
 
     /// <summary>Old hub files nest the decoder as language_model.model.*; files saved by transformers ≥ 4.52 use model.*.

@@ -16,6 +16,12 @@ public sealed class LlavaNextFamily : ModelFamily<LlavaNextConfig>
     public override string ModelType => "llava_next";
     public override string Description => "LLaVA-NeXT / LLaVA-1.6 (CLIP on AnyRes tiles + base image, MLP projector, Llama or Mistral decoder)";
 
+    internal override IReadOnlyDictionary<string, ImageProcessorBuilder> ImageProcessors { get; } = new Dictionary<string, ImageProcessorBuilder>
+    {
+        ["LlavaNextImageProcessor"] = (config, patchSize, _) => new LlavaNextImageProcessor(ClipImageProcessorOptions.FromConfig(config),
+            config.HeightWidthPairs("image_grid_pinpoints") ?? AnyResolution.DefaultPinpoints, patchSize),
+    };
+
     /// <summary>LLaVA's key layouts, plus the newline embedding, which transformers ≥ 4.52 saves as model.image_newline.</summary>
     public override WeightNames WeightNames { get; } = new([.. LlavaFamily.KeyRules, (@"^model\.image_newline$", "image_newline")]);
 

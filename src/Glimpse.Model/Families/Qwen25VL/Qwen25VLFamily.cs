@@ -16,6 +16,10 @@ public sealed class Qwen25VLFamily : ModelFamily<Qwen25VLConfig>
     public override string ModelType => "qwen2_5_vl";
     public override string Description => "Qwen2.5-VL (window-attention ViT with 2-D rotary, RMSNorm/SwiGLU blocks + 2×2 merger, Qwen2 decoder with M-RoPE)";
 
+    /// <summary>Qwen2.5-VL's processor class runs Qwen2-VL's algorithm unchanged.</summary>
+    internal override IReadOnlyDictionary<string, ImageProcessorBuilder> ImageProcessors { get; } =
+        new Dictionary<string, ImageProcessorBuilder> { ["Qwen2_5_VLImageProcessor"] = Qwen2VLFamily.QwenImageProcessor };
+
     public override WeightNames WeightNames => Qwen2VLFamily.QwenWeightNames;
 
     /// <summary>Defaults are those of transformers 4.49's Qwen2_5_VLConfig and Qwen2_5_VLVisionConfig.</summary>

@@ -12,6 +12,18 @@ public sealed class Qwen2VLFamily : ModelFamily<Qwen2VLConfig>
     public override string ModelType => "qwen2_vl";
     public override string Description => "Qwen2-VL (ViT with 2-D rotary + 2×2 merger, Qwen2 decoder with M-RoPE)";
 
+    internal override IReadOnlyDictionary<string, ImageProcessorBuilder> ImageProcessors { get; } =
+        new Dictionary<string, ImageProcessorBuilder> { ["Qwen2VLImageProcessor"] = QwenImageProcessor };
+
+    /// <summary>Qwen2-VL's processor, which the later Qwen families' processor classes run unchanged.</summary>
+    internal static IImageProcessor QwenImageProcessor(PreprocessorConfig config, int patchSize, int scaleFactor)
+    {
+        var options = Qwen2VLImageProcessorOptions.FromConfig(config);
+        if (options.PatchSize != patchSize)
+            throw new InvalidDataException($"{config.Location}: patch_size {options.PatchSize} disagrees with the vision tower's patch size {patchSize}.");
+        return new Qwen2VLImageProcessor(options);
+    }
+
     /// <summary>Hub files name the decoder model.* and the tower visual.*; transformers ≥ 4.52 nests both under model.</summary>
     public override WeightNames WeightNames { get; } = QwenWeightNames;
 
