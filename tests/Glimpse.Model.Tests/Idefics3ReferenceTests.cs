@@ -9,21 +9,10 @@ using static TorchSharp.torch;
 
 namespace Glimpse.Model.Tests;
 
-public sealed class Idefics3Fixture : IDisposable
+public sealed class Idefics3Fixture() : ReferenceModelFixture<Idefics3Model>("idefics3")
 {
-    public ReferenceSet Reference { get; } = ReferenceSet.Idefics3();
-    public Idefics3Model Model { get; }
-
-    public Idefics3Fixture() => Model = (Idefics3Model)ModelLoader.Load(Reference.ModelDir);
-
     /// <summary>The stored pixel_values without the batch axis: [frames, 3, M, M].</summary>
-    public ImageInput Image => new(Reference["pixel_values"][0]);
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Reference.Dispose();
-    }
+    public override ImageInput Image => new(Reference["pixel_values"][0]);
 }
 
 /// <summary>The Idefics3 (SmolVLM) runtime against Hugging Face transformers 4.49.0 (float32, eager) on the tiny checkpoint.</summary>

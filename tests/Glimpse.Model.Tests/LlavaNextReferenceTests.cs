@@ -13,21 +13,10 @@ using static TorchSharp.torch;
 
 namespace Glimpse.Model.Tests;
 
-public sealed class LlavaNextFixture : IDisposable
+public sealed class LlavaNextFixture() : ReferenceModelFixture<LlavaNextModel>("llavanext")
 {
-    public ReferenceSet Reference { get; } = ReferenceSet.LlavaNext();
-    public LlavaNextModel Model { get; }
-
-    public LlavaNextFixture() => Model = (LlavaNextModel)ModelLoader.Load(Reference.ModelDir);
-
     /// <summary>The stored pixel_values [1, 3, 3, 32, 32] (Hugging Face's layout) and image_sizes (H, W) = (20, 60).</summary>
-    public ImageInput Image => new(Reference["pixel_values"], ImageSize: new PixelSize(60, 20));
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Reference.Dispose();
-    }
+    public override ImageInput Image => new(Reference["pixel_values"], ImageSize: new PixelSize(60, 20));
 }
 
 /// <summary>The LLaVA-NeXT runtime against Hugging Face transformers 4.47.1 (float32, eager) on the tiny checkpoint.</summary>

@@ -7,20 +7,9 @@ using static TorchSharp.torch;
 
 namespace Glimpse.Model.Tests;
 
-public sealed class LlavaFixture : IDisposable
+public sealed class LlavaFixture() : ReferenceModelFixture<LlavaModel>("llava")
 {
-    public ReferenceSet Reference { get; } = ReferenceSet.Llava();
-    public LlavaModel Model { get; }
-
-    public LlavaFixture() => Model = (LlavaModel)ModelLoader.Load(Reference.ModelDir);
-
-    public ImageInput Image => new(Reference["pixel_values"]);
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Reference.Dispose();
-    }
+    public override ImageInput Image => new(Reference["pixel_values"]);
 }
 
 /// <summary>The LLaVA runtime against Hugging Face transformers 4.47.1 (float32, eager) on the tiny checkpoint.</summary>

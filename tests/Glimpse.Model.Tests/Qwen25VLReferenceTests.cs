@@ -11,22 +11,7 @@ using static TorchSharp.torch;
 
 namespace Glimpse.Model.Tests;
 
-public sealed class Qwen25VLFixture : IDisposable
-{
-    public ReferenceSet Reference { get; } = ReferenceSet.Qwen25VL();
-    public Qwen25VLModel Model { get; }
-
-    public Qwen25VLFixture() => Model = (Qwen25VLModel)ModelLoader.Load(Reference.ModelDir);
-
-    public long[] Grid => Reference["image_grid_thw"][0].data<long>().ToArray();
-    public ImageInput Image => new(Reference["pixel_values"], Grid);
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Reference.Dispose();
-    }
-}
+public sealed class Qwen25VLFixture() : QwenReferenceFixture<Qwen25VLModel>("qwen25vl");
 
 /// <summary>The Qwen2.5-VL runtime against Hugging Face transformers 4.49.0 (float32, eager) on the tiny checkpoint.</summary>
 public class Qwen25VLReferenceTests(Qwen25VLFixture fx, ITestOutputHelper output) : IClassFixture<Qwen25VLFixture>

@@ -6,22 +6,7 @@ using static TorchSharp.torch;
 
 namespace Glimpse.Model.Tests;
 
-public sealed class Qwen2VLFixture : IDisposable
-{
-    public ReferenceSet Reference { get; } = ReferenceSet.Qwen2VL();
-    public Qwen2VLModel Model { get; }
-
-    public Qwen2VLFixture() => Model = (Qwen2VLModel)ModelLoader.Load(Reference.ModelDir);
-
-    public long[] Grid => Reference["image_grid_thw"][0].data<long>().ToArray();
-    public ImageInput Image => new(Reference["pixel_values"], Grid);
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Reference.Dispose();
-    }
-}
+public sealed class Qwen2VLFixture() : QwenReferenceFixture<Qwen2VLModel>("qwen2vl");
 
 /// <summary>The Qwen2-VL runtime against Hugging Face transformers 4.47.1 (float32, eager) on the tiny checkpoint.</summary>
 public class Qwen2VLReferenceTests(Qwen2VLFixture fx) : IClassFixture<Qwen2VLFixture>

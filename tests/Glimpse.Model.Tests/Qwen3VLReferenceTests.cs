@@ -10,22 +10,7 @@ using static TorchSharp.torch;
 
 namespace Glimpse.Model.Tests;
 
-public sealed class Qwen3VLFixture : IDisposable
-{
-    public ReferenceSet Reference { get; } = ReferenceSet.Qwen3VL();
-    public Qwen3VLModel Model { get; }
-
-    public Qwen3VLFixture() => Model = (Qwen3VLModel)ModelLoader.Load(Reference.ModelDir);
-
-    public long[] Grid => Reference["image_grid_thw"][0].data<long>().ToArray();
-    public ImageInput Image => new(Reference["pixel_values"], Grid);
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Reference.Dispose();
-    }
-}
+public sealed class Qwen3VLFixture() : QwenReferenceFixture<Qwen3VLModel>("qwen3vl");
 
 /// <summary>The Qwen3-VL runtime against Hugging Face transformers 4.57.0.dev0 (float32, eager) on the tiny checkpoint.</summary>
 public class Qwen3VLReferenceTests(Qwen3VLFixture fx, ITestOutputHelper output) : IClassFixture<Qwen3VLFixture>

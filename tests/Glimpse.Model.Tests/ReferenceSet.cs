@@ -1,3 +1,4 @@
+using Glimpse.Model.Architectures;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -95,4 +96,33 @@ public static class TensorAssert
         double err = (a - e).abs().max().item<double>();
         Assert.True(err <= tolerance, $"{what}: absolute error {err:E3} > {tolerance:E1}");
     }
+}
+
+/// <summary>A tiny reference checkpoint loaded once per test class, with its reference tensors.</summary>
+public abstract class ReferenceModelFixture<TModel> : IDisposable where TModel : VisionLanguageModel
+{
+    protected ReferenceModelFixture(string set)
+    {
+        Reference = new ReferenceSet(set);
+        Model = (TModel)ModelLoader.Load(Reference.ModelDir);
+    }
+
+    public ReferenceSet Reference { get; }
+    public TModel Model { get; }
+
+    /// <summary>The stored image input, as the reference's model received it.</summary>
+    public abstract ImageInput Image { get; }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Reference.Dispose();
+    }
+}
+
+/// <summary>A Qwen set: patch rows and their (t, h, w) grid.</summary>
+public abstract class QwenReferenceFixture<TModel>(string set) : ReferenceModelFixture<TModel>(set) where TModel : VisionLanguageModel
+{
+    public long[] Grid => Reference["image_grid_thw"][0].data<long>().ToArray();
+    public override ImageInput Image => new(Reference["pixel_values"], Grid);
 }

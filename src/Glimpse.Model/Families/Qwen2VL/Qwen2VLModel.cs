@@ -46,12 +46,7 @@ public sealed class Qwen2VisionTransformer : CheckpointModule, IQwenVisionTower
     public Tensor Forward(Tensor pixels, long[] gridThw, List<Tensor>? trace = null)
     {
         using var scope = NewDisposeScope();
-        long patches = gridThw[0] * gridThw[1] * gridThw[2];
-        long rowWidth = (long)_c.InChannels * _c.TemporalPatchSize * _c.PatchSize * _c.PatchSize;
-        if (pixels.dim() != 2 || pixels.shape[0] != patches || pixels.shape[1] != rowWidth)
-            throw new ArgumentException($"Qwen2-VL expects pixel_values [{patches}, {rowWidth}] for grid [{string.Join(", ", gridThw)}], got [{string.Join(", ", pixels.shape)}].");
-        if (gridThw[1] % _c.SpatialMergeSize != 0 || gridThw[2] % _c.SpatialMergeSize != 0)
-            throw new ArgumentException($"The patch grid [{string.Join(", ", gridThw)}] is not a multiple of the merge size {_c.SpatialMergeSize}.");
+        QwenPatchRows.Validate(pixels, gridThw, _c.InChannels, _c.TemporalPatchSize, _c.PatchSize, _c.SpatialMergeSize, "Qwen2-VL");
 
         var x = _patchEmbed.Forward(pixels);                                                  // [Np, C]
         trace?.Add(x.alias().DetachFromDisposeScope());

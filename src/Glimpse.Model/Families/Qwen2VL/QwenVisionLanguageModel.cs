@@ -26,6 +26,25 @@ public interface IQwenVisionTower
     Tensor Forward(Tensor pixels, long[] gridThw, List<Tensor>? trace = null);
 }
 
+/// <summary>The Qwen towers' input: patch rows in the processor's merge-block order.</summary>
+public static class QwenPatchRows
+{
+    /// <summary>
+    /// Checks pixel rows against their (t, h, w) grid before any native code sees them (a wrong shape would otherwise
+    /// fail inside libtorch).
+    /// </summary>
+    /// <exception cref="ArgumentException">The rows do not fill the grid, or the grid is not a multiple of the merge size.</exception>
+    public static void Validate(Tensor pixels, long[] gridThw, int inChannels, int temporalPatchSize, int patchSize, int mergeSize, string familyName)
+    {
+        long patches = gridThw[0] * gridThw[1] * gridThw[2];
+        long rowWidth = (long)inChannels * temporalPatchSize * patchSize * patchSize;
+        if (pixels.dim() != 2 || pixels.shape[0] != patches || pixels.shape[1] != rowWidth)
+            throw new ArgumentException($"{familyName} expects pixel_values [{patches}, {rowWidth}] for grid [{string.Join(", ", gridThw)}], got [{string.Join(", ", pixels.shape)}].");
+        if (gridThw[1] % mergeSize != 0 || gridThw[2] % mergeSize != 0)
+            throw new ArgumentException($"The patch grid [{string.Join(", ", gridThw)}] is not a multiple of the merge size {mergeSize}.");
+    }
+}
+
 /// <summary>
 /// The Qwen vision-language models (Qwen2-VL, Qwen2.5-VL): a vision tower (<c>visual</c>) over patch rows, a Qwen2
 /// decoder with multimodal rotary positions (t, h, w) from <see cref="MultimodalPositions"/>. Still images only.
