@@ -150,28 +150,21 @@ public class Qwen3VLReferenceTests(Qwen3VLFixture fx, ITestOutputHelper output) 
     }
 
     [Fact]
-    public void PromptForwardMatchesLogitsHiddenStatesAndAttentions()
-    {
+    public void PromptForwardMatchesLogitsHiddenStatesAndAttentions() =>
         // hidden_states.{k+1} include the DeepStack addition after layer k, as Hugging Face records them.
-        ReferenceChecks.PromptForward(fx.Model, Ref, fx.Image);
-        using var pass = TeacherForcedPass.Run(fx.Model, Ref.Ids("input_ids"), fx.Image, new() { KeepHiddenStates = true });
-        Report("logits", TensorAssert.RelativeClose(Ref["logits"], pass.Logits[0], Tol, "logits"));
-        for (int i = 0; i <= Depth; i++)
-            Report($"hidden_states.{i}", TensorAssert.RelativeClose(Ref[$"hidden_states.{i}"], pass.HiddenStates[i][0], Tol, $"hidden_states.{i}"));
-        for (int l = 0; l < pass.Attentions.Count; l++)
-            Report($"attentions.{l}", TensorAssert.RelativeClose(Ref[$"attentions.{l}"], pass.Attentions[l][0], Tol, $"attentions.{l}"));
-
-        // Each layer's own output is the next hidden state less the DeepStack addition on the image rows.
-        using var scope = NewDisposeScope();
-        var rows = torch.tensor(Ref.Ids("image_token_positions"));
-        for (int k = 0; k < Depth; k++)
+        ReferenceChecks.PromptForward(fx.Model, Ref, fx.Image, Report, pass =>
         {
-            var layerOutput = pass.HiddenStates[k + 1][0].clone();
-            if (k < Deepstack) layerOutput.index_add_(0, rows, -Ref[$"vision.deepstack.{k}"], 1);
-            if (k + 1 < Depth)
-                Report($"layer_output.{k}", TensorAssert.RelativeClose(Ref[$"layer_output.{k}"], layerOutput, Tol, $"layer_output.{k}"));
-        }
-    }
+            // Each layer's own output is the next hidden state less the DeepStack addition on the image rows.
+            using var scope = NewDisposeScope();
+            var rows = torch.tensor(Ref.Ids("image_token_positions"));
+            for (int k = 0; k < Depth; k++)
+            {
+                var layerOutput = pass.HiddenStates[k + 1][0].clone();
+                if (k < Deepstack) layerOutput.index_add_(0, rows, -Ref[$"vision.deepstack.{k}"], 1);
+                if (k + 1 < Depth)
+                    Report($"layer_output.{k}", TensorAssert.RelativeClose(Ref[$"layer_output.{k}"], layerOutput, Tol, $"layer_output.{k}"));
+            }
+        });
 
     [Fact]
     public void WithoutDeepstackTheLogitsAreFarOff()
@@ -210,14 +203,7 @@ public class Qwen3VLReferenceTests(Qwen3VLFixture fx, ITestOutputHelper output) 
     }
 
     [Fact]
-    public void TeacherForcedForwardMatchesFullLogitsAndAttentions()
-    {
-        ReferenceChecks.TeacherForcedForward(fx.Model, Ref, fx.Image);
-        using var pass = TeacherForcedPass.Run(fx.Model, Ref.Ids("generated_ids"), fx.Image);
-        Report("full.logits", TensorAssert.RelativeClose(Ref["full.logits"], pass.Logits[0], Tol, "full.logits"));
-        for (int l = 0; l < pass.Attentions.Count; l++)
-            Report($"full.attentions.{l}", TensorAssert.RelativeClose(Ref[$"full.attentions.{l}"], pass.Attentions[l][0], Tol, $"full.attentions.{l}"));
-    }
+    public void TeacherForcedForwardMatchesFullLogitsAndAttentions() => ReferenceChecks.TeacherForcedForward(fx.Model, Ref, fx.Image, Report);
 
     [Fact]
     public void AttentionGradientsMatchOnTheCausalTriangle() => ReferenceChecks.AttentionGradients(fx.Model, Ref, fx.Image);

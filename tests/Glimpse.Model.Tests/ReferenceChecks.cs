@@ -11,26 +11,46 @@ internal static class ReferenceChecks
     private const double Tol = 1e-4;
 
     /// <summary>Prompt forward: logits, every decoder hidden state (L + 1) and every layer's attention.</summary>
-    public static void PromptForward(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
+    /// <param name="report">receives each tensor's measured relative error (tests print them)</param>
+    /// <param name="alsoCheck">further checks of a family on the same pass</param>
+    public static void PromptForward(VisionLanguageModel model, ReferenceSet reference, ImageInput image,
+        Action<string, double>? report = null, Action<TeacherForcedPass>? alsoCheck = null)
     {
         using var pass = TeacherForcedPass.Run(model, reference.Ids("input_ids"), image, new() { KeepHiddenStates = true });
-        TensorAssert.RelativeClose(reference["logits"], pass.Logits[0], Tol, "logits");
         int layers = model.Config.Text.NumLayers;
         Assert.Equal(layers + 1, pass.HiddenStates.Count);
         Assert.Equal(layers, pass.Attentions.Count);
+        Close(reference["logits"], pass.Logits[0], "logits", report);
         for (int i = 0; i <= layers; i++)
-            TensorAssert.RelativeClose(reference[$"hidden_states.{i}"], pass.HiddenStates[i][0], Tol, $"hidden_states.{i}");
+            Close(reference[$"hidden_states.{i}"], pass.HiddenStates[i][0], $"hidden_states.{i}", report);
         for (int l = 0; l < layers; l++)
-            TensorAssert.RelativeClose(reference[$"attentions.{l}"], pass.Attentions[l][0], Tol, $"attentions.{l}");
+            Close(reference[$"attentions.{l}"], pass.Attentions[l][0], $"attentions.{l}", report);
+        alsoCheck?.Invoke(pass);
     }
 
-    /// <summary>Teacher-forced forward over prompt + answer: the logits and the attentions GLIMPSE reads.</summary>
-    public static void TeacherForcedForward(VisionLanguageModel model, ReferenceSet reference, ImageInput image)
+    /// <summary>
+    /// Teacher-forced forward over prompt + answer: the logits and the attentions GLIMPSE reads, and each answer token's
+    /// log-probability where the set stores it.
+    /// </summary>
+    public static void TeacherForcedForward(VisionLanguageModel model, ReferenceSet reference, ImageInput image, Action<string, double>? report = null)
     {
-        using var pass = TeacherForcedPass.Run(model, reference.Ids("generated_ids"), image);
-        TensorAssert.RelativeClose(reference["full.logits"], pass.Logits[0], Tol, "full.logits");
+        using var scope = NewDisposeScope();
+        long[] ids = reference.Ids("generated_ids");
+        using var pass = TeacherForcedPass.Run(model, ids, image);
+        Close(reference["full.logits"], pass.Logits[0], "full.logits", report);
         for (int l = 0; l < pass.Attentions.Count; l++)
-            TensorAssert.RelativeClose(reference[$"full.attentions.{l}"], pass.Attentions[l][0], Tol, $"full.attentions.{l}");
+            Close(reference[$"full.attentions.{l}"], pass.Attentions[l][0], $"full.attentions.{l}", report);
+        if (!reference.Has("gen_token_logprobs")) return;
+        int s = reference.Json["prompt_len"]!.GetValue<int>();
+        var logProbs = pass.Logits[0].log_softmax(-1);
+        var mine = torch.stack(Enumerable.Range(0, ids.Length - s).Select(t => logProbs[s - 1 + t, ids[s + t]]).ToArray());
+        Close(reference["gen_token_logprobs"], mine, "gen_token_logprobs", report);
+    }
+
+    private static void Close(Tensor expected, Tensor actual, string what, Action<string, double>? report)
+    {
+        double error = TensorAssert.RelativeClose(expected, actual, Tol, what);
+        report?.Invoke(what, error);
     }
 
     /// <summary>∂z_t/∂A (raw logit) and ∂log p_t/∂A against attn_grads_logit / attn_grads (where the set stores it;
