@@ -1,9 +1,11 @@
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Scenes;
 using Glimpse.Demo.Training;
 using Glimpse.Explain;
-using Glimpse.Explain.Rendering;
-using Glimpse.Explain.Report;
 using Glimpse.Model;
 
 namespace Glimpse.Demo;

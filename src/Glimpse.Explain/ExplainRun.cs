@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;

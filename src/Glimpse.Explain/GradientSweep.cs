@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Model.Generation;
 using TorchSharp;
 using static TorchSharp.torch;

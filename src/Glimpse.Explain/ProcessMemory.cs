@@ -1,3 +1,6 @@
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
+
 namespace Glimpse.Explain;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Glimpse.Core.Audits;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Audits;
 using Microsoft.Azure.Functions.Worker;
 

@@ -1,3 +1,4 @@
+using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Families.LlavaNext;
 using Glimpse.Model.Processing;

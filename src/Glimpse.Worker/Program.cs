@@ -1,5 +1,7 @@
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Hosting;
+using Glimpse.Processing.Hosting;
+using Glimpse.Processing.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,3 +1,5 @@
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Images;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Scenes;
 using Glimpse.Explain.Evaluation;

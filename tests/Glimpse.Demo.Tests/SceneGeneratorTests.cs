@@ -170,7 +170,7 @@ public class SceneGeneratorTests
         }
     }
 
-    private static double Distance(Glimpse.Model.Processing.RgbImage image, int pixel, Rgb color) =>
+    private static double Distance(Glimpse.Core.Images.RgbImage image, int pixel, Rgb color) =>
         Distance(new Rgb(image.Pixels[pixel * 3], image.Pixels[pixel * 3 + 1], image.Pixels[pixel * 3 + 2]), color);
 
     private static double Distance(Rgb a, Rgb b) => Math.Sqrt(Math.Pow(a.R - b.R, 2) + Math.Pow(a.G - b.G, 2) + Math.Pow(a.B - b.B, 2));

@@ -1,6 +1,10 @@
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Results;
 using Glimpse.Explain.Evaluation;
 using Glimpse.Explain.Tests.Evaluation;
-using Glimpse.Explain.Rendering;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;

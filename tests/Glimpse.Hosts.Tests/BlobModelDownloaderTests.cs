@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Glimpse.Model.Tests;
 using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Tests;
+using Glimpse.Processing.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Glimpse.Hosts.Tests;

@@ -1,5 +1,5 @@
 using Glimpse.Cli.Commands;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Tests;
 
 namespace Glimpse.Hosts.Tests;
@@ -54,7 +54,7 @@ public sealed class CliTests(Azurite azurite) : IDisposable
         string folder = LocalDefaults.ModelsFolder(null);
         Assert.Equal(Glimpse.Demo.DemoModel.Id, LocalDefaults.ModelId(""));
         // The folder is a models folder the pipeline's catalog reads, and the demo model is in it under its id.
-        using var catalog = new Glimpse.Pipeline.Models.FolderModelCatalog(folder);
+        using var catalog = new Glimpse.Processing.Models.FolderModelCatalog(folder);
         Assert.Contains(LocalDefaults.ModelId(null), catalog.ModelIds);
         Assert.Equal(("/m", "m1"), (LocalDefaults.ModelsFolder("/m"), LocalDefaults.ModelId("m1")));
     }

@@ -2,6 +2,9 @@ using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Transport.StorageQueues;
+using Glimpse.Processing.Hosting;
+using Glimpse.Processing.Jobs;
+using Glimpse.Processing.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

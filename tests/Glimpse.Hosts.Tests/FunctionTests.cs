@@ -1,10 +1,12 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Glimpse.Core.Contracts;
 using Glimpse.Functions;
-using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Pipeline.Tests;
+using Glimpse.Processing.Hosting;
+using Glimpse.Processing.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,7 @@
 using Azure;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
+using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Hosts.Tests;
 

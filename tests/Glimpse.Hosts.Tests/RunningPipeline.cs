@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Glimpse.Core.Contracts;
 using Glimpse.Model.Tests;
-using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Pipeline.Storage;
+using Glimpse.Pipeline.Tests;
+using Glimpse.Processing.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
-using Glimpse.Pipeline.Tests;
 
 namespace Glimpse.Hosts.Tests;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
+using Glimpse.Core.Contracts;
 using Glimpse.Model.Tests;
-using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Tests;
 

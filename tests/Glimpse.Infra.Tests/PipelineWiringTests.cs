@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
 using System.Xml;
+using Glimpse.Core.Contracts;
 using Glimpse.Infra.Tests.Support;
-using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Transport.ServiceBus;
+using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Infra.Tests;
 

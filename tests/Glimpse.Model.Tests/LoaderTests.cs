@@ -210,7 +210,7 @@ public sealed class LoaderTests : IDisposable
             return dir;
         }
         var fast = family.CreateImageProcessor(Edit("fast", _ => { }), config);
-        using (var image = fast.Process(Glimpse.Model.Processing.RgbImage.Load(reference.ImagePath)))
+        using (var image = fast.Process(Glimpse.Core.Images.RgbImage.Load(reference.ImagePath)))
             TensorAssert.AbsoluteClose(reference["pixel_values"], image.PixelValues, 1e-5, "pixel_values (fast name)");
         var e = Assert.Throws<NotSupportedException>(() => family.CreateImageProcessor(Edit("antialias", j => j["antialias"] = false), config));
         Assert.Contains("antialias", e.Message);

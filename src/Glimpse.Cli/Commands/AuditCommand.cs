@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Azure;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Audits;
-using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Glimpse.Core.Images;
 using Glimpse.Model;
 using Glimpse.Model.Processing;
 using Spectre.Console;

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Explain;
 using Glimpse.Explain.Evaluation;
 using Glimpse.Model;

@@ -1,7 +1,10 @@
 using System.CommandLine;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Explain;
-using Glimpse.Explain.Rendering;
-using Glimpse.Explain.Report;
 using Glimpse.Model;
 using Glimpse.Model.Processing;
 using Spectre.Console;

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Hosting;
+using Glimpse.Processing.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 

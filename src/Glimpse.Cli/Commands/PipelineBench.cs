@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
+using Glimpse.Core.Contracts;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Scenes;
 using Glimpse.Pipeline.Client;
-using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Pipeline.Storage;
+using Glimpse.Processing.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Explain;
 using Glimpse.Pipeline.Client;
-using Glimpse.Pipeline.Contracts;
 using Glimpse.Pipeline.Storage;
 
 namespace Glimpse.Cli.Commands;

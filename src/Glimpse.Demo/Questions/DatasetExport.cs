@@ -1,4 +1,5 @@
 using System.Globalization;
+using Glimpse.Core.Evaluation;
 using Glimpse.Demo.Scenes;
 using Glimpse.Explain.Evaluation;
 

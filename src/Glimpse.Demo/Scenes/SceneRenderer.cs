@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Glimpse.Core.Images;
 using Glimpse.Model.Processing;
 using SkiaSharp;
 

@@ -1,12 +1,13 @@
-using Glimpse.Model.Families.Llava;
 using System.Text;
 using System.Text.RegularExpressions;
+using Glimpse.Core.Images;
 using Glimpse.Demo.Questions;
+using Glimpse.Demo.Scenes;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
+using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;
-using Glimpse.Demo.Scenes;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,10 +1,11 @@
-using Glimpse.Model.Families.Llava;
 using System.Diagnostics;
+using Glimpse.Core.Images;
 using Glimpse.Demo.ModelFiles;
 using Glimpse.Demo.Questions;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
+using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Processing;
 using Glimpse.Model.Text;
 using TorchSharp;

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Baselines;
 

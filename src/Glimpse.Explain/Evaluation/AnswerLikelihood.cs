@@ -1,3 +1,6 @@
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Model.Architectures;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,61 +1,14 @@
 using System.Diagnostics;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;
 using TorchSharp;
 
 namespace Glimpse.Explain.Evaluation;
-
-/// <summary>What an evaluation runs.</summary>
-public sealed record EvalOptions
-{
-    /// <summary>Method names (<see cref="Explainers.Methods"/>); the first is the one the others are compared with.</summary>
-    public required IReadOnlyList<string> Methods { get; init; }
-    /// <summary>GLIMPSE's options (also the baselines' chunking).</summary>
-    public GlimpseOptions Glimpse { get; init; } = new();
-    public int MaxNewTokens { get; init; } = 32;
-    public ComparisonGrid Grid { get; init; } = ComparisonGrid.Default;
-    /// <summary>How the deletion and insertion curves are taken; null skips them.</summary>
-    public FaithfulnessOptions? Faithfulness { get; init; } = new();
-    /// <summary>Items shown in eval.html's grid of example overlays (the first ones).</summary>
-    public int Examples { get; init; } = 4;
-    /// <summary>Seeds the random controls, ties and bootstrap intervals; per item it is combined with the item's index.</summary>
-    public int Seed { get; init; }
-
-    public void Validate()
-    {
-        if (Methods.Count == 0) throw new ArgumentException("Name at least one method.");
-        foreach (string method in Methods)
-            if (!Explainers.Methods.Contains(method))
-                throw new ArgumentException($"Unknown method '{method}'. Known: {string.Join(", ", Explainers.Methods)}.");
-        if (Methods.Distinct().Count() != Methods.Count) throw new ArgumentException("A method is named twice.");
-        if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "must be at least 1");
-        if (Examples < 0) throw new ArgumentOutOfRangeException(nameof(Examples), Examples, "must be at least 0");
-        if (Grid.Height < 1 || Grid.Width < 1) throw new ArgumentOutOfRangeException(nameof(Grid), Grid, "the comparison grid needs cells");
-        Glimpse.Validate();
-        Faithfulness?.Validate();
-    }
-}
-
-/// <summary>Where a run is: item <see cref="Item"/> of <see cref="Items"/>, method <see cref="Method"/>; <see cref="Done"/> of <see cref="Total"/> item × method pairs finished.</summary>
-public sealed record EvalProgress(int Item, int Items, string ItemId, string Method, int Done, int Total);
-
-/// <summary>One item as eval.html shows it: small pictures of the image, the reference and each method's overlay (JPEG).</summary>
-public sealed record EvalExample(string ItemId, string Question, string Answer, string? ExpectedAnswer, byte[] ImageJpeg, byte[]? ReferenceJpeg,
-    IReadOnlyDictionary<string, byte[]> OverlayJpegs);
-
-/// <summary>Everything an evaluation found.</summary>
-public sealed record EvalRun
-{
-    public required ModelSummary Model { get; init; }
-    public required string Data { get; init; }
-    public required EvalOptions Options { get; init; }
-    public required int Items { get; init; }
-    /// <summary>One per item × method, items in order, methods in <see cref="EvalOptions.Methods"/> order within an item.</summary>
-    public required IReadOnlyList<EvalRecord> Records { get; init; }
-    public required IReadOnlyList<EvalExample> Examples { get; init; }
-    public required double Seconds { get; init; }
-}
 
 /// <summary>
 /// <c>glimpse eval</c>'s job: for every item, answer once (greedy), explain the answer with every method, compare each

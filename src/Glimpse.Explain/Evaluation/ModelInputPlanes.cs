@@ -1,3 +1,7 @@
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Processing;
 using TorchSharp;

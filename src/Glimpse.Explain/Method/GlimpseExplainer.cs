@@ -1,5 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Explain;
 

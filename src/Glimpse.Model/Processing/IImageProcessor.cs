@@ -1,3 +1,5 @@
+using Glimpse.Core.Images;
+
 namespace Glimpse.Model.Processing;
 
 /// <summary>Turns a decoded image into a model's image input, reproducing a Hugging Face image processor.</summary>

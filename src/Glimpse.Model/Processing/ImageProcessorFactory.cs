@@ -1,3 +1,4 @@
+using Glimpse.Core.Images;
 using Glimpse.Model.Families;
 
 namespace Glimpse.Model.Processing;

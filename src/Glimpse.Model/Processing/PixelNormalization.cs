@@ -1,3 +1,5 @@
+using Glimpse.Core.Images;
+
 namespace Glimpse.Model.Processing;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Glimpse.Core.Images;
 
 namespace Glimpse.Model.Processing;
 

@@ -1,3 +1,4 @@
+using Glimpse.Core.Images;
 using TorchSharp;
 
 namespace Glimpse.Model.Processing;

@@ -14,6 +14,6 @@ public interface IChatTemplate
     /// The same for a processed image's token layout. A template whose expansion depends on how the image was cut
     /// (Idefics3's tiles with their row/column markers) reads the grids; the others need only the count.
     /// </summary>
-    PromptLayout Build(TextTokenizer tokenizer, string question, Processing.ImageTokenLayout imageTokens) =>
+    PromptLayout Build(TextTokenizer tokenizer, string question, Core.Images.ImageTokenLayout imageTokens) =>
         Build(tokenizer, question, imageTokens.TokenCount);
 }

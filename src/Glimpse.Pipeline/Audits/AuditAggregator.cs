@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Glimpse.Explain.Evaluation;
-using Glimpse.Explain.Report;
-using Glimpse.Model.Processing;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Images;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -176,7 +178,7 @@ public sealed partial class AuditAggregator(
     /// A job's result.json, of either version: 2.x carries its map with the layout; 1.x (older workers) only the
     /// grid's values, which need the geometry.json 1.0 written beside it.
     /// </summary>
-    private sealed record StoredResult(string Answer, Explain.ImageTokenMap? Map, ResultVersion1? Version1)
+    private sealed record StoredResult(string Answer, ImageTokenMap? Map, ResultVersion1? Version1)
     {
         public static StoredResult Read(string json)
         {

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Glimpse.Explain.Evaluation;
-using Glimpse.Explain.Report;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

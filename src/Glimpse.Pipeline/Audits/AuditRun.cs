@@ -1,5 +1,7 @@
 using System.Text.Json;
-using Glimpse.Explain.Evaluation;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

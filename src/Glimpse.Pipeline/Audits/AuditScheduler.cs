@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 

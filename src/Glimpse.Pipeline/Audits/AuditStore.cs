@@ -1,7 +1,9 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Storage;
 
 namespace Glimpse.Pipeline.Audits;

@@ -1,8 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Glimpse.Explain.Evaluation;
-using Glimpse.Pipeline.Validation;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
+using Glimpse.Core.Validation;
 
 namespace Glimpse.Pipeline.Audits;
 

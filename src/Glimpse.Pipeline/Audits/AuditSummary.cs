@@ -1,5 +1,7 @@
-using Glimpse.Explain.Evaluation;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

@@ -1,6 +1,8 @@
-using Glimpse.Explain;
-using Glimpse.Explain.Evaluation;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 
@@ -33,7 +35,7 @@ public static class AuditSummaryBuilder
             var jobs = outcomes.Where(o => o.Result.Method == method).ToList();
             var methodRecords = records.Where(r => r.Method == method).ToList();
             return new AuditMethodSummary(
-                Explainers.Create(method).Approximate, jobs.Count,
+                ExplainMethods.Get(method).Approximate, jobs.Count,
                 jobs.Count(j => j.Result.Status == JobStatus.Succeeded), jobs.Count(j => j.Result.Status == JobStatus.Failed),
                 Accuracy(methodRecords, seed),
                 AuditMetrics.Alignment.ToDictionary(metric => metric.Name, metric =>

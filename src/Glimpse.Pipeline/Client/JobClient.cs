@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Storage;
 
 namespace Glimpse.Pipeline.Client;

@@ -2,7 +2,7 @@ using Glimpse.Pipeline.Transport;
 
 namespace Glimpse.Pipeline.Handlers;
 
-/// <summary>The worker's handling of one received work message (<see cref="JobProcessor"/>).</summary>
+/// <summary>The worker's handling of one received work message (the worker's is Glimpse.Processing's JobProcessor).</summary>
 public interface IJobProcessor
 {
     /// <summary>

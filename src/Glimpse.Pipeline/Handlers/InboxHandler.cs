@@ -5,9 +5,10 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Validation;
 using Glimpse.Pipeline.Storage;
-using Glimpse.Pipeline.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace Glimpse.Pipeline.Handlers;

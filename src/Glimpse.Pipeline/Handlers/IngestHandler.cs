@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Validation;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Telemetry;
 using Glimpse.Pipeline.Transport;
-using Glimpse.Pipeline.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace Glimpse.Pipeline.Handlers;

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using Glimpse.Explain;
-using Glimpse.Explain.Report;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Telemetry;
 using Glimpse.Pipeline.Transport;

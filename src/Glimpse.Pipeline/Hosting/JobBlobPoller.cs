@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Glimpse.Pipeline.Hosting;
 
 /// <summary>
@@ -19,10 +21,17 @@ public static class PipelineConfiguration
     public const string Models = "Glimpse:Models";
     /// <summary><see cref="Handlers.WorkerLoopOptions"/> and <see cref="WorkerDeviceOptions"/>.</summary>
     public const string Worker = "Glimpse:Worker";
-    /// <summary><see cref="Handlers.JobProcessorOptions"/> (MaxDeliveryCount, SettleTimeout).</summary>
+    /// <summary>The job processor's options (MaxDeliveryCount, SettleTimeout), read by the worker's composition.</summary>
     public const string Processor = "Glimpse:Processor";
     /// <summary><see cref="Handlers.InboxOptions"/> (the one-blob shortcut).</summary>
     public const string Inbox = "Glimpse:Inbox";
     /// <summary><see cref="Audits.AuditOptions"/> (DefaultModel, SlotLength, RunTimeout, …) and <see cref="LocalAuditOptions"/>.</summary>
     public const string Audits = "Glimpse:Audits";
+
+    /// <summary>The options class bound from one section; its defaults where the section is absent.</summary>
+    public static T Read<T>(IConfiguration configuration, string section) where T : new()
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(section).Get<T>() ?? new T();
+    }
 }

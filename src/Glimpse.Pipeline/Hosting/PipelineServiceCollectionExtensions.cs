@@ -1,6 +1,9 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Glimpse.Model;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
+using Glimpse.Core.Validation;
 using Glimpse.Pipeline.Audits;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Models;
@@ -8,7 +11,6 @@ using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.ServiceBus;
 using Glimpse.Pipeline.Transport.StorageQueues;
-using Glimpse.Pipeline.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -61,31 +63,7 @@ public static class PipelineServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>
-    /// The worker: the model catalog (mounted folder, or downloaded once into the cache), the explain engine on it, the
-    /// job processor and the receive loop, run by <see cref="PipelineWorkerService"/>. Call after <see cref="AddGlimpsePipeline"/>.
-    /// </summary>
-    public static IServiceCollection AddGlimpseWorker(this IServiceCollection services, IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
-        var device = Bind<WorkerDeviceOptions>(configuration, PipelineConfiguration.Worker);
-        services.AddSingleton(device);
-        services.AddSingleton(new ModelLoadOptions { Device = device.Device });
-        services.AddSingleton(Bind<WorkerLoopOptions>(configuration, PipelineConfiguration.Worker));
-        services.AddSingleton(Bind<JobProcessorOptions>(configuration, PipelineConfiguration.Processor));
-        services.AddSingleton<WorkerModels>();
-        services.AddSingleton<IModelCatalog>(sp => sp.GetRequiredService<WorkerModels>().Catalog);
-        services.AddSingleton<IExplainEngine>(sp => new CatalogExplainEngine(sp.GetRequiredService<IModelCatalog>()));
-        services.AddSingleton<IJobProcessor, JobProcessor>();
-        services.AddSingleton(sp => new WorkerLoop(sp.GetRequiredService<PipelineTransport>().Receiver, sp.GetRequiredService<IJobProcessor>(),
-            sp.GetRequiredService<WorkerLoopOptions>(), sp.GetRequiredService<ILogger<WorkerLoop>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, PipelineWorkerService>());
-        return services;
-    }
-
-    private static T Bind<T>(IConfiguration configuration, string section) where T : new() =>
-        configuration.GetSection(section).Get<T>() ?? new T();
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new() => PipelineConfiguration.Read<T>(configuration, section);
 
     private static PipelineTransport CreateTransport(IServiceProvider services) =>
         services.GetRequiredService<PipelineTransportOptions>().Kind switch
@@ -102,13 +80,12 @@ public static class PipelineServiceCollectionExtensions
     /// </summary>
     private static IReadOnlyCollection<string> KnownModelIds(IServiceProvider services)
     {
-        if (services.GetService<WorkerModels>() is { } worker) return worker.Catalog.ModelIds;
+        if (services.GetService<IKnownModelIds>() is { } worker) return worker.ModelIds;
         var options = services.GetRequiredService<ModelSourceOptions>();
         if (options.Ids.Count > 0) return [.. options.Ids];
         if (!string.IsNullOrEmpty(options.Folder))
         {
-            using var folder = new FolderModelCatalog(options.Folder);
-            return [.. folder.ModelIds];
+            return [.. ModelFolders.List(options.Folder).Keys];
         }
         // Resolved on the first ingest, on a pool thread without a synchronization context: blocking once is safe there.
         return services.GetRequiredService<BlobModelDownloader>().ListModelIdsAsync(CancellationToken.None).GetAwaiter().GetResult();

@@ -28,13 +28,13 @@ public sealed partial class BlobModelDownloader(BlobServiceClient service, Model
         {
             if (!item.IsPrefix) continue;
             string id = item.Prefix.TrimEnd('/');
-            if (!FolderModelCatalog.IsValidModelId(id)) continue;
+            if (!ModelFolders.IsValidModelId(id)) continue;
             if ((await _container.GetBlobClient($"{id}/config.json").ExistsAsync(cancellationToken).ConfigureAwait(false)).Value) ids.Add(id);
         }
         return ids;
     }
 
-    /// <summary>Every model of the container in the cache; returns the cache folder, ready for a <see cref="FolderModelCatalog"/>.</summary>
+    /// <summary>Every model of the container in the cache; returns the cache folder, ready for the worker's model catalog.</summary>
     public async Task<string> EnsureAllAsync(CancellationToken cancellationToken)
     {
         foreach (string id in await ListModelIdsAsync(cancellationToken).ConfigureAwait(false))
@@ -45,7 +45,7 @@ public sealed partial class BlobModelDownloader(BlobServiceClient service, Model
     /// <summary>The model's cached folder, downloading it first when it is not cached.</summary>
     public async Task<CachedModel> EnsureAsync(string modelId, CancellationToken cancellationToken)
     {
-        if (!FolderModelCatalog.IsValidModelId(modelId)) throw new ArgumentException($"'{modelId}' is not a model id.", nameof(modelId));
+        if (!ModelFolders.IsValidModelId(modelId)) throw new ArgumentException($"'{modelId}' is not a model id.", nameof(modelId));
         string target = Path.Combine(options.CacheFolder, modelId);
         if (Directory.Exists(target)) return new CachedModel(modelId, target, Downloaded: false);
 

@@ -8,7 +8,7 @@ namespace Glimpse.Pipeline.Models;
 public sealed class ModelSourceOptions
 {
     public string? Folder { get; set; }
-    public string Container { get; set; } = Contracts.BlobLayout.ModelsContainer;
+    public string Container { get; set; } = Core.Contracts.BlobLayout.ModelsContainer;
     /// <summary>Where downloaded models are kept; survives restarts when it is on a persistent volume.</summary>
     public string CacheFolder { get; set; } = Path.Combine(Path.GetTempPath(), "glimpse-models");
     /// <summary>

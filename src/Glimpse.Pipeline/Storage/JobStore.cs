@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 
 namespace Glimpse.Pipeline.Storage;
 

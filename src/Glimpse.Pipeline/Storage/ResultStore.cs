@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 
 namespace Glimpse.Pipeline.Storage;
 

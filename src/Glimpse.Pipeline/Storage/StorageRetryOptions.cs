@@ -6,7 +6,7 @@ namespace Glimpse.Pipeline.Storage;
 /// How the blob and queue clients retry one request that failed transiently (HTTP 408, 429, 5xx, a dropped
 /// connection), with exponential backoff, before the failure reaches the handlers. This is the first of two layers:
 /// a request that still fails makes the handler abandon the message, and the transport redelivers it, up to
-/// <see cref="Handlers.JobProcessorOptions.MaxDeliveryCount"/> times. The values are the Azure SDK's defaults, stated
+/// the job processor's MaxDeliveryCount (<c>Glimpse:Processor:MaxDeliveryCount</c>) times. The values are the Azure SDK's defaults, stated
 /// here so a deployment can see and tune them (<c>Glimpse__Storage__Retry__MaxRetries</c> …) and tests can shorten
 /// the delays.
 /// </summary>

@@ -1,4 +1,4 @@
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 
 namespace Glimpse.Pipeline.Transport;
 

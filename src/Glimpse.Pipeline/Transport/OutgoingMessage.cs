@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Telemetry;
 
 namespace Glimpse.Pipeline.Transport;

@@ -1,3 +1,6 @@
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Explain.Evaluation;
 
 namespace Glimpse.Explain.Tests.Evaluation;

@@ -1,5 +1,8 @@
 using System.Diagnostics;
-using Glimpse.Explain.Rendering;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Results;
 using Glimpse.Explain.Tests.Report;
 using Glimpse.Model.Processing;
 using SkiaSharp;

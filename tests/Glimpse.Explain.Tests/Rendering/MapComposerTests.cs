@@ -1,4 +1,7 @@
-using Glimpse.Explain.Rendering;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Results;
 using Glimpse.Explain.Tests.Report;
 using Glimpse.Model.Processing;
 

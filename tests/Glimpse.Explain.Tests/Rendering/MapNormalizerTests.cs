@@ -1,4 +1,6 @@
-using Glimpse.Explain.Rendering;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests.Rendering;
 

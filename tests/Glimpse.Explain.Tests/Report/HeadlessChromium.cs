@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests.Report;
 

@@ -1,6 +1,9 @@
 using System.Text.RegularExpressions;
-using Glimpse.Explain.Rendering;
-using Glimpse.Explain.Report;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Tests.Report;

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests.Report;
 

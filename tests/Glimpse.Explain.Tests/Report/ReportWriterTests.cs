@@ -1,5 +1,8 @@
-using Glimpse.Explain.Rendering;
-using Glimpse.Explain.Report;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Tests.Report;

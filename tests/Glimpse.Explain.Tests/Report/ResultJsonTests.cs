@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Glimpse.Explain.Rendering;
-using Glimpse.Explain.Report;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests.Report;
 

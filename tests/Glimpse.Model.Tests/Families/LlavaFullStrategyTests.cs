@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Glimpse.Core.Images;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;

@@ -1,3 +1,4 @@
+using Glimpse.Core.Images;
 using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Processing;
 

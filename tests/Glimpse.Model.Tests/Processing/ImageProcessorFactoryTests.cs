@@ -1,5 +1,6 @@
-using Glimpse.Model.Families.Qwen2VL;
+using Glimpse.Core.Images;
 using Glimpse.Model.Families.Llava;
+using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Processing;
 
 namespace Glimpse.Model.Tests.Processing;

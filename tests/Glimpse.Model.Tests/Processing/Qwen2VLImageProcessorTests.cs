@@ -1,3 +1,4 @@
+using Glimpse.Core.Images;
 using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Processing;
 

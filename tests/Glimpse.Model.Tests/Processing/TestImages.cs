@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Glimpse.Core.Images;
 using Glimpse.Model.Processing;
 using SkiaSharp;
 

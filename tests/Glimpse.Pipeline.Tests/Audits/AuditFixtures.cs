@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Audits;
-using Glimpse.Pipeline.Contracts;
 using Microsoft.Extensions.Logging.Abstractions;
 using SkiaSharp;
 

@@ -1,9 +1,13 @@
 using System.Text.Json.Nodes;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Images;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Explain.Evaluation;
-using Glimpse.Explain.Report;
 using Glimpse.Model.Processing;
 using Glimpse.Pipeline.Audits;
-using Glimpse.Pipeline.Contracts;
 using SkiaSharp;
 using static Glimpse.Pipeline.Tests.Audits.AuditFixtures;
 
@@ -177,7 +181,7 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
     }
 
     /// <summary>The alignment metrics of a map against a mask, as the aggregator computes them on eval's comparison grid.</summary>
-    private static Dictionary<string, double> ExpectedMetrics(Explain.ImageTokenMap tokenMap, byte[] mask)
+    private static Dictionary<string, double> ExpectedMetrics(ImageTokenMap tokenMap, byte[] mask)
     {
         var grid = ComparisonGrid.Default;
         double[] map = grid.FromTokenMap(tokenMap);
@@ -216,7 +220,7 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
         // {height, width, values} over the one grid, and (for the first job only) geometry.json 1.0 beside it.
         var run = await ReadAsync<AuditRunRecord>(harness.Blobs, AuditLayout.RunBlob(runId));
         var results = harness.Blobs.GetBlobContainerClient(BlobLayout.ResultsContainer);
-        Explain.ImageTokenMap? written = null;
+        ImageTokenMap? written = null;
         foreach (var job in run.Jobs)
         {
             string resultName = BlobLayout.ResultBlobs(job.JobId!).ResultJson;

@@ -1,9 +1,12 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Glimpse.Core.Audits;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Evaluation;
+using Glimpse.Core.Results;
 using Glimpse.Explain.Evaluation;
 using Glimpse.Pipeline.Audits;
-using Glimpse.Pipeline.Contracts;
 using static Glimpse.Pipeline.Tests.Audits.AuditFixtures;
 
 namespace Glimpse.Pipeline.Tests.Audits;

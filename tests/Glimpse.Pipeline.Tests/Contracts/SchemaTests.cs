@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Json.Schema;
 
 namespace Glimpse.Pipeline.Tests.Contracts;

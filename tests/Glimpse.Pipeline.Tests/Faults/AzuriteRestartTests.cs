@@ -1,6 +1,7 @@
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Storage;
+using Glimpse.Processing.Jobs;
 using static Glimpse.Pipeline.Tests.Faults.FaultTestKit;
 
 namespace Glimpse.Pipeline.Tests.Faults;

@@ -1,5 +1,6 @@
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
+using Glimpse.Processing.Jobs;
 using static Glimpse.Pipeline.Tests.Faults.FaultTestKit;
 
 namespace Glimpse.Pipeline.Tests.Faults;

@@ -1,7 +1,8 @@
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Transport.StorageQueues;
+using Glimpse.Processing.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Glimpse.Pipeline.Tests.Faults.FaultTestKit;
 

@@ -1,8 +1,9 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Transport;
+using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Pipeline.Tests.Faults;
 

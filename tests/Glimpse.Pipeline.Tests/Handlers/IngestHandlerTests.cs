@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Telemetry;
+using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Pipeline.Tests.Handlers;
 

@@ -1,8 +1,10 @@
-using Glimpse.Explain.Report;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.StorageQueues;
+using Glimpse.Processing.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Glimpse.Pipeline.Tests.Handlers;

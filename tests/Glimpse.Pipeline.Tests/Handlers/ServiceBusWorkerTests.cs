@@ -1,10 +1,12 @@
 using Azure.Messaging.ServiceBus;
-using Glimpse.Explain.Report;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Reports;
+using Glimpse.Core.Results;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Tests.Transport.Contract;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.ServiceBus;
+using Glimpse.Processing.Jobs;
 using Glimpse.ServiceBus.TestPeer;
 using Microsoft.Extensions.Logging.Abstractions;
 

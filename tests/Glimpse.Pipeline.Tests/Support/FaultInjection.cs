@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Transport;
 
 namespace Glimpse.Pipeline.Tests;

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Validation;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.StorageQueues;
-using Glimpse.Pipeline.Validation;
+using Glimpse.Processing.Jobs;
+using Glimpse.Processing.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Glimpse.Pipeline.Tests;

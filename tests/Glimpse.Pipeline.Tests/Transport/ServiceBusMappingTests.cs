@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Azure.Messaging.ServiceBus;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Telemetry;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.ServiceBus;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Telemetry;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.StorageQueues;

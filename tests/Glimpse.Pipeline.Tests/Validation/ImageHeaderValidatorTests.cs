@@ -1,5 +1,7 @@
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Validation;
 using Glimpse.Model.Processing;
-using Glimpse.Pipeline.Validation;
 
 namespace Glimpse.Pipeline.Tests.Validation;
 

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Rendering;
+using Glimpse.Core.Results;
+using Glimpse.Core.Validation;
 using Glimpse.Explain;
-using Glimpse.Explain.Rendering;
-using Glimpse.Pipeline.Validation;
 
 namespace Glimpse.Pipeline.Tests.Validation;
 
@@ -19,7 +21,7 @@ public sealed class ManifestValidatorTests
         var validation = Validate(TestManifests.Valid());
 
         Assert.Empty(validation.Problems);
-        var manifest = Assert.IsType<Glimpse.Pipeline.Contracts.JobManifest>(validation.Manifest);
+        var manifest = Assert.IsType<Glimpse.Core.Contracts.JobManifest>(validation.Manifest);
         Assert.Equal("what color is the big ball", manifest.Prompt);
         Assert.Equal("image.png", manifest.Image);
         Assert.Equal(TinyModels.Llava, manifest.Model);
@@ -59,7 +61,7 @@ public sealed class ManifestValidatorTests
             ["grad_region"] = "full", ["exclude_self"] = false, ["per_token_maps"] = true, ["chunk_size"] = 3,
             ["memory_budget_mib"] = 64, ["normalize"] = "rank",
         };
-        Assert.Equal(ExplainOptionsParser.Names.Order(), options.Select(o => o.Key).Order());
+        Assert.Equal(ExplainOptions.Names.Order(), options.Select(o => o.Key).Order());
 
         var settings = Validate(TestManifests.Valid().With("options", options)).Settings!;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
-using Glimpse.Pipeline.Validation;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Validation;
 
 namespace Glimpse.Pipeline.Tests.Validation;
 

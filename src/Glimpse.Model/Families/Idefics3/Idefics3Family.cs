@@ -1,9 +1,10 @@
+using System.Text.Json.Nodes;
+using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Loading;
 using Glimpse.Model.Processing;
 using Glimpse.Model.Text;
-using System.Text.Json.Nodes;
 
 namespace Glimpse.Model.Families.Idefics3;
 

@@ -1,3 +1,4 @@
+using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Processing;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 
 namespace Glimpse.Pipeline.Transport.StorageQueues;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Azure.Storage.Queues;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 
 namespace Glimpse.Pipeline.Transport.StorageQueues;
 

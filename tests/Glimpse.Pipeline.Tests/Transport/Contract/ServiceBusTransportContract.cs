@@ -1,5 +1,5 @@
 using Azure.Messaging.ServiceBus;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.ServiceBus;
 using Glimpse.ServiceBus.TestPeer;

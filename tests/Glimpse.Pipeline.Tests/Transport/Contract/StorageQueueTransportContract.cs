@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.StorageQueues;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Telemetry;
 using Glimpse.Pipeline.Transport;
+using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Pipeline.Tests.Transport.Contract;
 

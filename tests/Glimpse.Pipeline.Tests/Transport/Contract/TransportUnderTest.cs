@@ -1,4 +1,4 @@
-using Glimpse.Pipeline.Contracts;
+using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Transport;
 
 namespace Glimpse.Pipeline.Tests.Transport.Contract;

@@ -1,0 +1,95 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
+
+namespace Glimpse.Core.Evaluation;
+
+/// <summary>
+/// summary.json: the run's setting and protocol, answer accuracy, and per method every metric as
+/// <c>{count, mean, ci_low, ci_high, higher_is_better}</c> with the mean curves; the random control alike; and
+/// <c>paired_with_first</c>: per other method and metric, the first method minus that one (<c>{count, mean, ci_low,
+/// ci_high, first_better_share}</c>). A value no item has is null. Versioned by <see cref="SchemaVersion"/>.
+/// </summary>
+public static class EvalSummaryJson
+{
+    public const string SchemaVersion = "1.0";
+
+    public static string Serialize(EvalRun run, EvalSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(summary);
+        var options = run.Options;
+        var faithfulness = options.Faithfulness;
+        var root = new JsonObject
+        {
+            ["schema_version"] = SchemaVersion,
+            ["model"] = new JsonObject
+            {
+                ["name"] = run.Model.Name, ["model_type"] = run.Model.ModelType, ["dtype"] = run.Model.DType, ["device"] = run.Model.Device,
+            },
+            ["data"] = run.Data,
+            ["items"] = run.Items,
+            ["methods"] = new JsonArray(options.Methods.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
+            ["seconds"] = run.Seconds,
+            ["protocol"] = new JsonObject
+            {
+                ["answer"] = $"greedy, at most {options.MaxNewTokens} new tokens, generated once per item",
+                ["comparison_grid"] = new JsonArray(options.Grid.Height, options.Grid.Width),
+                ["positive_cells"] = "reference value at least half the reference's maximum",
+                ["confidence_interval"] = $"95%, percentile bootstrap over items, {Bootstrap.Resamples} resamples, seed {options.Seed}",
+                ["faithfulness"] = faithfulness is null ? null : new JsonObject
+                {
+                    ["score"] = "exp(mean_t log p(y_t | image, y_<t)) of the fixed generated answer, end-of-sequence token included",
+                    ["steps"] = faithfulness.Steps,
+                    ["schedule"] = "top round(j * K / steps) of the K image-token cells, j = 0..steps",
+                    ["deletion_substrate"] = "0 in the processor's normalised space (the processor's mean colour)",
+                    ["insertion_start"] = $"Gaussian blur, sigma = {faithfulness.BlurSigmaCells} token cells",
+                    ["batch_size"] = faithfulness.BatchSize,
+                    ["seed"] = options.Seed,
+                },
+            },
+            ["accuracy"] = summary.Accuracy is { } accuracy ? EstimateNode(accuracy) : null,
+            ["methods_summary"] = new JsonObject(summary.Methods.Select(m => KeyValuePair.Create(m.Method, (JsonNode?)MethodNode(m, EvalMetrics.All)))),
+            ["random_control"] = summary.RandomControl is { } control ? MethodNode(control, EvalMetrics.RandomControl) : null,
+            ["paired_with_first"] = new JsonObject(summary.PairedWithFirst.Select(other => KeyValuePair.Create(other.Key, (JsonNode?)new JsonObject(
+                other.Value.Select(metric =>
+                {
+                    var node = EstimateNode(metric.Value.Difference);
+                    node["first_better_share"] = Number(metric.Value.FirstBetterShare);
+                    return KeyValuePair.Create(metric.Key, (JsonNode?)node);
+                }))))),
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    private static JsonObject MethodNode(MethodSummary method, IReadOnlyList<EvalMetric> metrics) => new()
+    {
+        ["approximate"] = method.Approximate,
+        ["metrics"] = new JsonObject(metrics.Select(metric =>
+        {
+            var node = EstimateNode(method.Metrics[metric.Name]);
+            node["higher_is_better"] = metric.HigherIsBetter;
+            return KeyValuePair.Create(metric.Name, (JsonNode?)node);
+        })),
+        ["deletion_curve"] = CurveNode(method.Deletion),
+        ["insertion_curve"] = CurveNode(method.Insertion),
+    };
+
+    private static JsonObject EstimateNode(Estimate estimate) => new()
+    {
+        ["count"] = estimate.Count,
+        ["mean"] = Number(estimate.Mean),
+        ["ci_low"] = Number(estimate.Low),
+        ["ci_high"] = Number(estimate.High),
+    };
+
+    private static JsonObject? CurveNode(MeanCurve? curve) => curve is null ? null : new JsonObject
+    {
+        ["fractions"] = new JsonArray(curve.Fractions.Select(f => (JsonNode?)Number(f)).ToArray()),
+        ["mean_scores"] = new JsonArray(curve.Scores.Select(s => (JsonNode?)Number(s)).ToArray()),
+    };
+
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+}

@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Glimpse.Core.Methods;
+
+/// <summary>The kind of value an option takes.</summary>
+public enum OptionKind { Number, Integer, Boolean, Choice }
+
+/// <summary>
+/// One option of the explanation methods, as every surface spells it: <see cref="Name"/> in manifests, audit suites and
+/// result.json, <see cref="Flag"/> on the command line. Values are bounded on both sides so a job cannot ask for absurd
+/// work; <see cref="GlimpseOptions.Validate"/> still has the last word.
+/// </summary>
+public sealed record ExplainOption
+{
+    /// <summary>snake_case, e.g. <c>depth_lambda</c>.</summary>
+    public required string Name { get; init; }
+    public required OptionKind Kind { get; init; }
+    public required string Description { get; init; }
+    /// <summary>The methods it applies to, by what they compute from; a value given for another method is refused.</summary>
+    public required IReadOnlyList<MethodFamily> Families { get; init; }
+    /// <summary>True when the option changes the map, so result.json's <c>options</c> records it; false for resources
+    /// (chunking) and display (normalisation, per-token maps).</summary>
+    public bool Reported { get; init; }
+    public double Minimum { get; init; }
+    public double Maximum { get; init; }
+    public bool MinimumExclusive { get; init; }
+    public IReadOnlyList<string> Choices { get; init; } = [];
+    /// <summary>The option's value in settings: a double, int, bool or the choice's name by <see cref="Kind"/>.</summary>
+    public required Func<ExplainSettings, object> Read { get; init; }
+    /// <summary>The settings with a value <see cref="Parse(string)"/> returned applied.</summary>
+    public required Func<ExplainSettings, object, ExplainSettings> Apply { get; init; }
+
+    /// <summary>The command-line flag: the name in kebab case, e.g. <c>--depth-lambda</c>.</summary>
+    public string Flag => "--" + Name.Replace('_', '-');
+
+    /// <summary>The default, as <see cref="Format"/> writes it.</summary>
+    public string Default => Format(Read(ExplainSettings.Default));
+
+    /// <summary>What a valid value is, for problem messages and help.</summary>
+    public string Expected => Kind switch
+    {
+        OptionKind.Number => $"a number in {(MinimumExclusive ? "(" : "[")}{Invariant(Minimum)}, {Invariant(Maximum)}]",
+        OptionKind.Integer => $"a whole number in [{Invariant(Minimum)}, {Invariant(Maximum)}]",
+        OptionKind.Boolean => "true or false",
+        _ => $"one of {string.Join(", ", Choices)}",
+    };
+
+    public bool AppliesTo(ExplainMethod method) => Families.Contains(method.Family);
+
+    /// <summary>The value of this option in <paramref name="settings"/>, as result.json and help texts write it (booleans as on/off).</summary>
+    public string Value(ExplainSettings settings) => Format(Read(settings));
+
+    /// <summary>A manifest's value (a JSON number, boolean or string); null when it is not one this option takes.</summary>
+    public object? Parse(JsonElement value) => Kind switch
+    {
+        OptionKind.Number when value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double v) => InRange(v) ? v : null,
+        OptionKind.Integer when value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int v) => InRange(v) ? v : null,
+        OptionKind.Boolean when value.ValueKind is JsonValueKind.True or JsonValueKind.False => value.GetBoolean(),
+        OptionKind.Choice when value.ValueKind == JsonValueKind.String => ChoiceOf(TryGetString(value)),
+        _ => null,
+    };
+
+    /// <summary>A value written as text (a command-line flag, a method variant); booleans may be true/false or on/off.</summary>
+    public object? Parse(string text) => Kind switch
+    {
+        OptionKind.Number => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && InRange(v) ? v : null,
+        OptionKind.Integer => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && InRange(v) ? v : null,
+        OptionKind.Boolean => text switch { "true" or "on" => true, "false" or "off" => false, _ => null },
+        _ => ChoiceOf(text),
+    };
+
+    private bool InRange(double v) => double.IsFinite(v) && (MinimumExclusive ? v > Minimum : v >= Minimum) && v <= Maximum;
+
+    private object? ChoiceOf(string? text) => text is not null && Choices.Contains(text) ? text : null;
+
+    private static string? TryGetString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;   // not valid UTF-16 (a lone surrogate escape)
+        }
+    }
+
+    private static string Format(object value) => value switch
+    {
+        bool b => b ? "on" : "off",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        _ => (string)value,
+    };
+
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The one table of the methods' options: names, kinds, ranges, defaults (read from <see cref="ExplainSettings.Default"/>,
+/// so they cannot drift from the code), descriptions, which methods take them, and how each sets
+/// <see cref="ExplainSettings"/>. The CLI's flags, the manifest's <c>options</c>, job.schema.json's option properties
+/// (checked by a test), audit suites and result.json's <c>options</c> all come from it.
+/// </summary>
+public static class ExplainOptions
+{
+    private static readonly MethodFamily[] GlimpseOnly = [MethodFamily.Glimpse];
+    private static readonly MethodFamily[] WithGradients = [MethodFamily.Glimpse, MethodFamily.Gradients];
+    private static readonly MethodFamily[] Every = [MethodFamily.Glimpse, MethodFamily.Gradients, MethodFamily.Attention];
+
+    public static IReadOnlyList<ExplainOption> All { get; } =
+    [
+        Number("lambda", "λ, the temperature of the head-weight softmax.", 0, true, 1000,
+            s => s.Glimpse.Lambda, (s, v) => s with { Glimpse = s.Glimpse with { Lambda = v } }),
+        Number("epsilon", "ε, added to the head-weight denominator.", 0, false, 1,
+            s => s.Glimpse.Epsilon, (s, v) => s with { Glimpse = s.Glimpse with { Epsilon = v } }),
+        Number("depth_lambda", "λ_d, the slope of the depth prior over layers.", -100, false, 100,
+            s => s.Glimpse.DepthLambda, (s, v) => s with { Glimpse = s.Glimpse with { DepthLambda = v } }),
+        Boolean("depth_prior", "Weigh layers by the depth prior.", GlimpseOnly, reported: true,
+            s => s.Glimpse.DepthPrior, (s, v) => s with { Glimpse = s.Glimpse with { DepthPrior = v } }),
+        Choice<HeadWeighting>("head_weighting", "adaptive (gradient-based head weights) or mean (heads averaged).",
+            s => s.Glimpse.HeadWeighting, (s, v) => s with { Glimpse = s.Glimpse with { HeadWeighting = v } }),
+        Boolean("row_normalize", "Row-normalise each layer's fused relevance.", GlimpseOnly, reported: true,
+            s => s.Glimpse.RowNormalize, (s, v) => s with { Glimpse = s.Glimpse with { RowNormalize = v } }),
+        Number("layer_fraction", "Propagate only the deepest ceil(f·L) layers.", 0, true, 1,
+            s => s.Glimpse.LayerFraction, (s, v) => s with { Glimpse = s.Glimpse with { LayerFraction = v } }),
+        Choice<TokenWeighting>("token_weights", "How answer tokens are weighted in the response-level maps.",
+            s => s.Glimpse.TokenWeights, (s, v) => s with { Glimpse = s.Glimpse with { TokenWeights = v } }),
+        Choice<GradientTarget>("target", "The scalar each answer token back-propagates.",
+            s => s.Glimpse.Target, (s, v) => s with { Glimpse = s.Glimpse with { Target = v } }),
+        Choice<GradientRegion>("grad_region", "Which gradient entries the sums take: the causal triangle or all.",
+            s => s.Glimpse.GradientRegion, (s, v) => s with { Glimpse = s.Glimpse with { GradientRegion = v } }),
+        Boolean("exclude_self", "Zero the identity path R_t[q_t] before reading maps.", GlimpseOnly, reported: true,
+            s => s.Glimpse.ExcludeSelf, (s, v) => s with { Glimpse = s.Glimpse with { ExcludeSelf = v } }),
+        Boolean("per_token_maps", "Also keep one map per answer token, switchable in report.html.", Every, reported: false,
+            s => s.Glimpse.PerTokenMaps, (s, v) => s with { Glimpse = s.Glimpse with { PerTokenMaps = v } }),
+        new ExplainOption
+        {
+            Name = "chunk_size", Kind = OptionKind.Integer, Families = WithGradients, Minimum = 0, Maximum = 1024,
+            Description = "Answer tokens back-propagated together; 0 chooses from memory_budget_mib.",
+            Read = s => s.Glimpse.ChunkSize, Apply = (s, v) => s with { Glimpse = s.Glimpse with { ChunkSize = (int)v } },
+        },
+        new ExplainOption
+        {
+            Name = "memory_budget_mib", Kind = OptionKind.Integer, Families = WithGradients, Minimum = 1, Maximum = 1 << 20,
+            Description = "Memory a batched chunk of backward passes may use, in MiB.",
+            Read = s => (int)(s.Glimpse.MemoryBudgetBytes >> 20),
+            Apply = (s, v) => s with { Glimpse = s.Glimpse with { MemoryBudgetBytes = (int)v * 1048576L } },
+        },
+        new ExplainOption
+        {
+            Name = "normalize", Kind = OptionKind.Choice, Families = Every, Choices = ChoiceNames<MapNormalization>(),
+            Description = "How heatmap.png, overlay.png and report.html normalise the map (result.json keeps raw values).",
+            Read = s => Name(s.Normalization), Apply = (s, v) => s with { Normalization = Parse<MapNormalization>((string)v) },
+        },
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(o => o.Name)];
+
+    public static ExplainOption? Find(string name) => All.FirstOrDefault(o => o.Name == name);
+
+    /// <summary>
+    /// The settings a manifest's <c>options</c> ask for, for <paramref name="method"/>. Each unknown name, bad value or
+    /// option the method does not take adds one problem; nothing is dropped silently.
+    /// </summary>
+    public static ExplainSettings Parse(ExplainMethod method, IReadOnlyDictionary<string, JsonElement> options, List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Parse(method, options.Select(o => (o.Key, (Func<ExplainOption, object?>)(spec => spec.Parse(o.Value)), o.Value.GetRawText())), "options.", problems);
+    }
+
+    /// <summary>The settings options written as text ask for (command-line flags, method variants); <paramref name="prefix"/>
+    /// starts each problem, e.g. "--" or "glimpse[…]: ".</summary>
+    public static ExplainSettings Parse(ExplainMethod method, IEnumerable<KeyValuePair<string, string>> options, string prefix, List<string> problems) =>
+        Parse(method, options.Select(o => (o.Key, (Func<ExplainOption, object?>)(spec => spec.Parse(o.Value)), o.Value)), prefix, problems);
+
+    private static ExplainSettings Parse(ExplainMethod method, IEnumerable<(string Name, Func<ExplainOption, object?> Value, string Text)> options, string prefix,
+        List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(problems);
+        var settings = ExplainSettings.Default;
+        foreach (var (name, value, text) in options.OrderBy(o => o.Name, StringComparer.Ordinal))
+        {
+            if (Find(name) is not { } spec)
+            {
+                problems.Add($"{prefix}{UserText.Shorten(name)} is not an option; known: {string.Join(", ", Names.Order(StringComparer.Ordinal))}");
+                continue;
+            }
+            if (!spec.AppliesTo(method))
+            {
+                problems.Add($"{prefix}{name} does not apply to method {method.Name}; it applies to {string.Join(", ", ExplainMethods.All.Where(spec.AppliesTo).Select(m => m.Name))}");
+                continue;
+            }
+            if (value(spec) is { } parsed) settings = spec.Apply(settings, parsed);
+            else problems.Add($"{prefix}{name} must be {spec.Expected}, not {UserText.Shorten(text)}");
+        }
+        try
+        {
+            settings.Glimpse.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            problems.Add($"{prefix.TrimEnd('.', ' ', '-')}: {e.Message}");
+        }
+        return settings;
+    }
+
+    /// <summary>result.json's <c>options</c>: every reported option <paramref name="method"/> takes, by name, plus the mode of GLIMPSE.</summary>
+    public static IReadOnlyDictionary<string, string> Describe(ExplainSettings settings, ExplainMethod method)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(method);
+        var described = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var option in All.Where(o => o.Reported && o.AppliesTo(method))) described[option.Name] = option.Value(settings);
+        if (method.Family == MethodFamily.Glimpse) described["mode"] = method.Approximate ? "fast (approximate)" : "exact";
+        return described;
+    }
+
+    private static ExplainOption Number(string name, string description, double min, bool minExclusive, double max,
+        Func<ExplainSettings, double> read, Func<ExplainSettings, double, ExplainSettings> apply) => new()
+    {
+        Name = name, Kind = OptionKind.Number, Description = description, Families = GlimpseOnly, Reported = true,
+        Minimum = min, MinimumExclusive = minExclusive, Maximum = max,
+        Read = s => read(s), Apply = (s, v) => apply(s, (double)v),
+    };
+
+    private static ExplainOption Boolean(string name, string description, MethodFamily[] families, bool reported,
+        Func<ExplainSettings, bool> read, Func<ExplainSettings, bool, ExplainSettings> apply) => new()
+    {
+        Name = name, Kind = OptionKind.Boolean, Description = description, Families = families, Reported = reported,
+        Read = s => read(s), Apply = (s, v) => apply(s, (bool)v),
+    };
+
+    /// <summary>An option over an enum's members, spelt in lower case with '-' between words (LogProbability → log-prob is
+    /// the one exception, kept from the method's notation).</summary>
+    private static ExplainOption Choice<T>(string name, string description, Func<ExplainSettings, T> read, Func<ExplainSettings, T, ExplainSettings> apply)
+        where T : struct, Enum => new()
+    {
+        Name = name, Kind = OptionKind.Choice, Description = description, Families = GlimpseOnly, Reported = true, Choices = ChoiceNames<T>(),
+        Read = s => Name(read(s)), Apply = (s, v) => apply(s, Parse<T>((string)v)),
+    };
+
+    private static string[] ChoiceNames<T>() where T : struct, Enum => [.. Enum.GetValues<T>().Select(v => Name(v))];
+
+    /// <summary>How an enum member is spelt in options.</summary>
+    public static string Name<T>(T value) where T : struct, Enum => value switch
+    {
+        GradientTarget.LogProbability => "log-prob",
+        _ => value.ToString().ToLowerInvariant(),
+    };
+
+    private static T Parse<T>(string text) where T : struct, Enum => Enum.GetValues<T>().First(v => Name(v) == text);
+}

@@ -1,9 +1,0 @@
-using Glimpse.Model.Processing;
-
-namespace Glimpse.Pipeline.Validation;
-
-/// <summary>What <see cref="ImageHeaderValidator"/> found: the header's format and size, and every problem.</summary>
-public sealed record ImageHeaderValidation(ImageInfo? Info, IReadOnlyList<string> Problems)
-{
-    public bool IsValid => Problems.Count == 0;
-}
