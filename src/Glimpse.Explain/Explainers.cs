@@ -1,19 +1,18 @@
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Explain.Baselines;
 
 namespace Glimpse.Explain;
 
-/// <summary>The explanation methods by name, as the command line and job manifests spell them.</summary>
+/// <summary>The explainer of each method in <see cref="ExplainMethods"/>, the one list of methods and their names.</summary>
 public static class Explainers
 {
-    public static IReadOnlyList<string> Methods { get; } = ["glimpse", "glimpse-fast", "chefer", "rollout", "raw-attention", "gradcam", "tam"];
-
+    /// <param name="method">A name from <see cref="ExplainMethods"/>.</param>
     /// <param name="glimpse">GLIMPSE's options (its fast mode is set by the method name); also gives the baselines' chunking.</param>
+    /// <exception cref="ArgumentException">The method is not in <see cref="ExplainMethods"/>.</exception>
     public static IExplainer Create(string method, GlimpseOptions? glimpse = null)
     {
         glimpse ??= new GlimpseOptions();
-        return method switch
+        return ExplainMethods.Get(method).Name switch
         {
             "glimpse" => new GlimpseExplainer(glimpse with { Fast = false }),
             "glimpse-fast" => new GlimpseExplainer(glimpse with { Fast = true }),
@@ -22,7 +21,7 @@ public static class Explainers
             "raw-attention" => new RawAttentionExplainer(),
             "gradcam" => new AttentionGradCamExplainer(chunkSize: glimpse.ChunkSize),
             "tam" => new TokenActivationMapExplainer(),
-            _ => throw new ArgumentException($"Unknown method '{method}'. Known: {string.Join(", ", Methods)}."),
+            var other => throw new InvalidOperationException($"Method '{other}' is in the method table but has no explainer."),
         };
     }
 }

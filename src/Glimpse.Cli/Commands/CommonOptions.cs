@@ -2,6 +2,7 @@ using System.CommandLine;
 using Glimpse.Core.Images;
 using Glimpse.Model;
 using Glimpse.Model.Processing;
+using Glimpse.Pipeline.Hosting;
 using Spectre.Console;
 using TorchSharp;
 
@@ -82,7 +83,7 @@ internal static class CommonOptions
     }
 
     private static bool IsUserFacing(Exception e) => e is UserInputException or ModelLoadException or ImageDecodeException or ArgumentException
-        or FileNotFoundException or DirectoryNotFoundException or InvalidDataException;
+        or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or AzuriteUnavailableException;
 
     private static int Report(Exception e)
     {

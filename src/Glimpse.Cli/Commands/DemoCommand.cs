@@ -12,7 +12,7 @@ internal static class DemoCommand
     {
         var model = CommonOptions.Model();
         var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "glimpse-demo" };
-        var method = new Option<string>("--method") { Description = $"One of: {string.Join(", ", Glimpse.Explain.Explainers.Methods)}.", DefaultValueFactory = _ => "glimpse" };
+        var method = new Option<string>("--method") { Description = $"One of: {string.Join(", ", Glimpse.Core.Methods.ExplainMethods.Names)}.", DefaultValueFactory = _ => "glimpse" };
         var command = new Command("demo", "Explain the bundled sample questions with the demo model and write index.html linking each report.")
         {
             model, output, method,

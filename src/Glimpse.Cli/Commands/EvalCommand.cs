@@ -24,8 +24,8 @@ internal static class EvalCommand
         };
         var methods = new Option<string>("--methods")
         {
-            Description = $"Comma-separated methods, the first compared with the rest: {string.Join(", ", Explainers.Methods)}.",
-            DefaultValueFactory = _ => string.Join(",", Explainers.Methods),
+            Description = $"Comma-separated methods, the first compared with the rest: {string.Join(", ", ExplainMethods.Names)}.",
+            DefaultValueFactory = _ => string.Join(",", ExplainMethods.Names),
         };
         var count = new Option<int?>("--n") { Description = "Evaluate only the first N items." };
         var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "eval-out" };
@@ -37,23 +37,27 @@ internal static class EvalCommand
         var grid = new Option<int>("--grid") { Description = "Side of the comparison grid over the original image (VQA-HAT: 14).", DefaultValueFactory = _ => 14 };
         var examples = new Option<int>("--examples") { Description = "Items shown with their overlays in eval.html.", DefaultValueFactory = _ => 4 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random control, tie-breaking and bootstrap (and of a generated source).", DefaultValueFactory = _ => 0 };
+        var methodOptions = new MethodOptionFlags();
         var dtype = CommonOptions.DType();
         var device = CommonOptions.Device();
         var command = new Command("eval", "Benchmark explanation methods on a dataset: faithfulness (deletion, insertion) and alignment with reference masks or maps.")
         {
             model, data, methods, count, output, maxNewTokens, steps, batch, blur, noFaithfulness, grid, examples, seed, dtype, device,
         };
+        foreach (var option in methodOptions.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
             var chosen = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (string method in chosen)
-                if (!Explainers.Methods.Contains(method))
-                    throw new UserInputException($"--methods: unknown method '{method}'. Known: {string.Join(", ", Explainers.Methods)}.");
+                if (!ExplainMethods.IsKnown(method))
+                    throw new UserInputException($"--methods: unknown method '{method}'. Known: {string.Join(", ", ExplainMethods.Names)}.");
+            var settings = methodOptions.Read(parse, chosen);
             if (parse.GetValue(count) is < 1) throw new UserInputException("--n must be at least 1.");
             if (parse.GetValue(grid) < 1) throw new UserInputException("--grid must be at least 1.");
             var options = new EvalOptions
             {
                 Methods = chosen,
+                Glimpse = settings.Glimpse,
                 MaxNewTokens = parse.GetValue(maxNewTokens),
                 Grid = new ComparisonGrid(parse.GetValue(grid), parse.GetValue(grid)),
                 Faithfulness = parse.GetValue(noFaithfulness)

@@ -22,62 +22,28 @@ internal static class ExplainCommand
         var model = CommonOptions.Model();
         var image = CommonOptions.Image();
         var prompt = CommonOptions.Prompt();
-        var method = new Option<string>("--method") { Description = $"One of: {string.Join(", ", Explainers.Methods)}.", DefaultValueFactory = _ => "glimpse" };
+        var method = new Option<string>("--method") { Description = $"One of: {string.Join(", ", ExplainMethods.Names)}.", DefaultValueFactory = _ => ExplainMethods.Default };
         var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "glimpse-out" };
-        var perToken = new Option<bool>("--per-token-maps") { Description = "Also keep one map per answer token (switchable in the report)." };
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Longest answer, in tokens.", DefaultValueFactory = _ => 32 };
-        var normalization = new Option<string>("--normalize") { Description = "Map normalisation for images: minmax, percentile (1–99), rank.", DefaultValueFactory = _ => "minmax" };
-        var lambda = new Option<double>("--lambda") { Description = "GLIMPSE λ (head-weight temperature).", DefaultValueFactory = _ => 0.5 };
-        var depthLambda = new Option<double>("--depth-lambda") { Description = "GLIMPSE λ_d (depth prior slope).", DefaultValueFactory = _ => 0.2 };
-        var noDepthPrior = new Option<bool>("--no-depth-prior") { Description = "Turn the depth prior off." };
-        var meanHeads = new Option<bool>("--mean-heads") { Description = "Average heads instead of adaptive head weights." };
-        var noRowNorm = new Option<bool>("--no-row-norm") { Description = "Do not row-normalise the fused layer relevance." };
-        var layerFraction = new Option<double>("--layer-fraction") { Description = "Propagate only the deepest ceil(f·L) layers.", DefaultValueFactory = _ => 1.0 };
-        var tokenWeights = new Option<string>("--token-weights") { Description = "full, confidence, alignment or uniform.", DefaultValueFactory = _ => "full" };
-        var target = new Option<string>("--target") { Description = "logit or log-prob.", DefaultValueFactory = _ => "logit" };
-        var gradRegion = new Option<string>("--grad-region") { Description = "causal or full.", DefaultValueFactory = _ => "causal" };
-        var keepSelf = new Option<bool>("--keep-self") { Description = "Keep R_t[q_t] (the identity path) instead of zeroing it." };
-        var chunk = new Option<int>("--chunk-size") { Description = "Answer tokens per batched backward (0: from --memory-budget-mib).", DefaultValueFactory = _ => 0 };
-        var budget = new Option<int>("--memory-budget-mib") { Description = "Memory a batched chunk may use.", DefaultValueFactory = _ => 2048 };
+        var methodOptions = new MethodOptionFlags();
         var dtype = CommonOptions.DType();
         var device = CommonOptions.Device();
         var command = new Command("explain", "Answer a question about an image and explain what the answer rests on.")
         {
-            model, image, prompt, method, output, perToken, maxNewTokens, normalization, lambda, depthLambda, noDepthPrior, meanHeads,
-            noRowNorm, layerFraction, tokenWeights, target, gradRegion, keepSelf, chunk, budget, dtype, device,
+            model, image, prompt, method, output, maxNewTokens, dtype, device,
         };
+        foreach (var option in methodOptions.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            var options = new GlimpseOptions
-            {
-                Lambda = parse.GetValue(lambda),
-                DepthLambda = parse.GetValue(depthLambda),
-                DepthPrior = !parse.GetValue(noDepthPrior),
-                HeadWeighting = parse.GetValue(meanHeads) ? HeadWeighting.Mean : HeadWeighting.Adaptive,
-                RowNormalize = !parse.GetValue(noRowNorm),
-                LayerFraction = parse.GetValue(layerFraction),
-                TokenWeights = Parse<TokenWeighting>(parse.GetValue(tokenWeights)!, "--token-weights"),
-                Target = parse.GetValue(target) switch
-                {
-                    "logit" => GradientTarget.Logit,
-                    "log-prob" => GradientTarget.LogProbability,
-                    var other => throw new UserInputException($"--target '{other}' is not logit or log-prob."),
-                },
-                GradientRegion = Parse<GradientRegion>(parse.GetValue(gradRegion)!, "--grad-region"),
-                ExcludeSelf = !parse.GetValue(keepSelf),
-                ChunkSize = parse.GetValue(chunk),
-                MemoryBudgetBytes = parse.GetValue(budget) * 1048576L,
-                PerTokenMaps = parse.GetValue(perToken),
-            };
-            options.Validate();
-            var explainer = Explainers.Create(parse.GetValue(method)!, options);
-            var mode = Parse<MapNormalization>(parse.GetValue(normalization)!, "--normalize");
+            string methodName = parse.GetValue(method)!;
+            var settings = methodOptions.Read(parse, methodName);
+            var explainer = Explainers.Create(methodName, settings.Glimpse);
             var request = new ExplainRequest(RgbImage.Load(CommonOptions.Require(parse.GetValue(image), "--image")), CommonOptions.Require(parse.GetValue(prompt), "--prompt"), explainer)
             {
                 MaxNewTokens = parse.GetValue(maxNewTokens),
-                PerTokenMaps = parse.GetValue(perToken),
+                PerTokenMaps = settings.Glimpse.PerTokenMaps,
             };
-            var job = new ExplainJob(CommonOptions.ResolveModel(parse.GetValue(model)), request, mode, CommonOptions.LoadOptions(parse, dtype, device));
+            var job = new ExplainJob(CommonOptions.ResolveModel(parse.GetValue(model)), request, settings.Normalization, CommonOptions.LoadOptions(parse, dtype, device));
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
             var result = Run(job, outDir);
             AnsiConsole.MarkupLine($"[bold]Answer:[/] {Markup.Escape(result.Answer)}");
@@ -116,9 +82,4 @@ internal static class ExplainCommand
             });
         return result!;
     }
-
-    private static T Parse<T>(string value, string option) where T : struct, Enum =>
-        Enum.TryParse<T>(value.Replace("-", ""), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-            ? parsed
-            : throw new UserInputException($"{option} '{value}' is not one of: {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
 }

@@ -1,4 +1,5 @@
 using Glimpse.Demo;
+using Glimpse.Pipeline.Hosting;
 
 namespace Glimpse.Cli.Commands;
 

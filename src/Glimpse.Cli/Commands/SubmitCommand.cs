@@ -1,8 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
-using Glimpse.Explain;
 using Glimpse.Pipeline.Client;
 using Glimpse.Pipeline.Storage;
 
@@ -14,6 +13,8 @@ internal sealed record SubmitRequest(string ImagePath, string Prompt, string Mod
 {
     public string? JobId { get; init; }
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>The manifest's <c>options</c> (checked against the option table before anything is uploaded).</summary>
+    public IReadOnlyDictionary<string, JsonElement> Options { get; init; } = new Dictionary<string, JsonElement>();
 }
 
 /// <summary>
@@ -31,7 +32,7 @@ internal static class SubmitCommand
         var image = CommonOptions.Image();
         var prompt = CommonOptions.Prompt();
         var model = new Option<string?>("--model", "-m") { Description = "Model id (a folder name in the pipeline's models; default: the embedded demo model, glimpse-demo)." };
-        var method = new Option<string>("--method") { Description = $"One of: {string.Join(", ", Explainers.Methods)}.", DefaultValueFactory = _ => JobManifest.DefaultMethod };
+        var method = new Option<string>("--method") { Description = $"One of: {string.Join(", ", ExplainMethods.Names)}.", DefaultValueFactory = _ => JobManifest.DefaultMethod };
         var maxNewTokens = new Option<int?>("--max-new-tokens") { Description = $"Longest answer, in tokens (default {JobManifest.DefaultMaxNewTokens})." };
         var wait = new Option<bool>("--wait") { Description = "Wait for the job to finish and print where its results are." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds --wait waits at most.", DefaultValueFactory = _ => 600 };
@@ -40,10 +41,12 @@ internal static class SubmitCommand
             Description = $"Storage connection string (default: ${LocalDefaults.ConnectionVariable}, else Azurite on its default ports).",
         };
         var azuritePort = new Option<int?>("--azurite-port") { Description = "Talk to Azurite on this blob port (as `glimpse local --azurite-port`)." };
+        var methodOptions = new MethodOptionFlags();
         var command = new Command("submit", "Submit a job to the pipeline (glimpse local, or a deployed one) and optionally wait for it.")
         {
             image, prompt, model, method, maxNewTokens, wait, timeout, connection, azuritePort,
         };
+        foreach (var option in methodOptions.All) command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => CommonOptions.RunAsync(() => RunAsync(new SubmitRequest(
             CommonOptions.Require(parse.GetValue(image), "--image"),
             CommonOptions.Require(parse.GetValue(prompt), "--prompt"),
@@ -52,7 +55,10 @@ internal static class SubmitCommand
             parse.GetValue(maxNewTokens),
             LocalDefaults.Connection(parse.GetValue(connection), parse.GetValue(azuritePort)),
             parse.GetValue(wait),
-            TimeSpan.FromSeconds(parse.GetValue(timeout))), Console.Out, cancellationToken)));
+            TimeSpan.FromSeconds(parse.GetValue(timeout)))
+        {
+            Options = methodOptions.ManifestOptions(parse, parse.GetValue(method)!),
+        }, Console.Out, cancellationToken)));
         return command;
     }
 
@@ -69,6 +75,7 @@ internal static class SubmitCommand
             Model = request.Model,
             Method = request.Method,
             MaxNewTokens = request.MaxNewTokens ?? JobManifest.DefaultMaxNewTokens,
+            Options = request.Options,
         };
         var client = new JobClient(StorageClients.CreateBlobService(new PipelineStorageOptions { ConnectionString = request.Connection }));
         string jobId = request.JobId ?? JobClient.NewJobId();

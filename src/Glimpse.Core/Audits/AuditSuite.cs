@@ -26,7 +26,7 @@ public sealed record AuditSuite
     /// <summary>Each case runs once per method (<see cref="ExplainMethods"/>), the first being the one reports compare with.</summary>
     public required IReadOnlyList<string> Methods { get; init; }
     public int? MaxNewTokens { get; init; }
-    /// <summary>GLIMPSE options passed to every job's manifest as they are (ingest validates them).</summary>
+    /// <summary>Method options; each job's manifest gets the ones its method takes (<see cref="ExplainOptions.For"/>).</summary>
     public IReadOnlyDictionary<string, JsonElement> Options { get; init; } = new Dictionary<string, JsonElement>();
     public required IReadOnlyList<AuditCase> Cases { get; init; }
 }
@@ -97,6 +97,24 @@ public static partial class AuditSuiteReader
         }
     }
 
+    /// <summary>
+    /// Each option must be in the option table, take a valid value, and apply to at least one of the suite's methods
+    /// (each job gets the options its method takes), so a suite that cannot run as written stops before any job.
+    /// </summary>
+    private static void CheckOptions(string where, IReadOnlyDictionary<string, JsonElement> options, IReadOnlyList<ExplainMethod> methods, List<string> problems)
+    {
+        foreach (var (name, value) in options.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            if (ExplainOptions.Find(name) is not { } spec)
+                problems.Add($"{where}: options.{UserText.Shorten(name)} is not an option; known: {string.Join(", ", ExplainOptions.Names.Order(StringComparer.Ordinal))}");
+            else if (methods.Count > 0 && !methods.Any(spec.AppliesTo))
+                problems.Add($"{where}: options.{name} applies to none of the suite's methods; it applies to " +
+                             string.Join(", ", ExplainMethods.All.Where(spec.AppliesTo).Select(m => m.Name)));
+            else if (spec.Parse(value) is null)
+                problems.Add($"{where}: options.{name} must be {spec.Expected}, not {UserText.Shorten(value.GetRawText())}");
+        }
+    }
+
     private static AuditSuiteReading Read(string suiteName, string where, JsonElement root)
     {
         var problems = new List<string>();
@@ -131,10 +149,11 @@ public static partial class AuditSuiteReader
         var options = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (Present(fields, "options", out var optionsElement))
         {
-            if (optionsElement.ValueKind != JsonValueKind.Object) problems.Add($"{where}: options must be an object of GLIMPSE options");
+            if (optionsElement.ValueKind != JsonValueKind.Object) problems.Add($"{where}: options must be an object of method options");
             else
                 foreach (var option in optionsElement.EnumerateObject())
                     options[option.Name] = option.Value.Clone();
+            CheckOptions(where, options, methods.Where(ExplainMethods.IsKnown).Select(ExplainMethods.Get).ToList(), problems);
         }
 
         var cases = new List<AuditCase>();

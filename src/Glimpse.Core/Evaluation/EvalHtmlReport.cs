@@ -19,15 +19,16 @@ public static class EvalHtmlReport
 {
     private static readonly string Style = EmbeddedText.PageStyle("Glimpse.Core.Evaluation.EvalHtmlReport.css");
 
-    /// <summary>Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), fixed per method so runs compare.</summary>
-    private static readonly IReadOnlyDictionary<string, string> MethodColours = new Dictionary<string, string>
-    {
-        ["glimpse"] = "#0072B2", ["glimpse-fast"] = "#56B4E9", ["chefer"] = "#E69F00", ["rollout"] = "#009E73",
-        ["raw-attention"] = "#CC79A7", ["gradcam"] = "#D55E00", ["tam"] = "#8C6D31",
-    };
+    /// <summary>Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), one per method in the
+    /// method table's order, so the same method has the same colour in every run.</summary>
+    private static readonly string[] MethodColours = ["#0072B2", "#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#8C6D31"];
     private const string RandomColour = "#6b7280";
 
-    private static string Colour(string method) => MethodColours.TryGetValue(method, out var c) ? c : "#334155";
+    private static string Colour(string method)
+    {
+        int index = ExplainMethods.Names.ToList().IndexOf(method);
+        return index < 0 ? "#334155" : MethodColours[index % MethodColours.Length];
+    }
 
     /// <summary>The page's style (the shared theme and eval.html's rules), for other pages built from these sections (the audit report).</summary>
     public static string StyleSheet => Style;

@@ -43,7 +43,7 @@ public sealed record ExplainOption
         OptionKind.Number => $"a number in {(MinimumExclusive ? "(" : "[")}{Invariant(Minimum)}, {Invariant(Maximum)}]",
         OptionKind.Integer => $"a whole number in [{Invariant(Minimum)}, {Invariant(Maximum)}]",
         OptionKind.Boolean => "true or false",
-        _ => $"one of {string.Join(", ", Choices)}",
+        _ => $"one of \"{string.Join("\", \"", Choices)}\"",
     };
 
     public bool AppliesTo(ExplainMethod method) => Families.Contains(method.Family);
@@ -162,39 +162,46 @@ public static class ExplainOptions
 
     /// <summary>
     /// The settings a manifest's <c>options</c> ask for, for <paramref name="method"/>. Each unknown name, bad value or
-    /// option the method does not take adds one problem; nothing is dropped silently.
+    /// option the method does not take adds one problem (naming it <c>options.{name}</c>); nothing is dropped silently.
     /// </summary>
     public static ExplainSettings Parse(ExplainMethod method, IReadOnlyDictionary<string, JsonElement> options, List<string> problems)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Parse(method, options.Select(o => (o.Key, (Func<ExplainOption, object?>)(spec => spec.Parse(o.Value)), o.Value.GetRawText())), "options.", problems);
+        return Parse(method, options.Select(o => new GivenValue(o.Key, spec => spec.Parse(o.Value), o.Value.GetRawText())), name => "options." + name, problems);
     }
 
-    /// <summary>The settings options written as text ask for (command-line flags, method variants); <paramref name="prefix"/>
-    /// starts each problem, e.g. "--" or "glimpse[…]: ".</summary>
-    public static ExplainSettings Parse(ExplainMethod method, IEnumerable<KeyValuePair<string, string>> options, string prefix, List<string> problems) =>
-        Parse(method, options.Select(o => (o.Key, (Func<ExplainOption, object?>)(spec => spec.Parse(o.Value)), o.Value)), prefix, problems);
+    /// <summary>The settings options written as text ask for (command-line flags, method variants).</summary>
+    /// <param name="label">How a problem names the option the user wrote, e.g. <c>depth_lambda</c> → <c>--depth-lambda</c>.</param>
+    public static ExplainSettings Parse(ExplainMethod method, IEnumerable<KeyValuePair<string, string>> options, Func<string, string> label, List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Parse(method, options.Select(o => new GivenValue(o.Key, spec => spec.Parse(o.Value), o.Value)), label, problems);
+    }
 
-    private static ExplainSettings Parse(ExplainMethod method, IEnumerable<(string Name, Func<ExplainOption, object?> Value, string Text)> options, string prefix,
-        List<string> problems)
+    /// <summary>An option as the user gave it: its name, how to read its value for an option, and its text for messages.</summary>
+    private sealed record GivenValue(string Name, Func<ExplainOption, object?> Read, string Text);
+
+    private static ExplainSettings Parse(ExplainMethod method, IEnumerable<GivenValue> options, Func<string, string> label, List<string> problems)
     {
         ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(label);
         ArgumentNullException.ThrowIfNull(problems);
         var settings = ExplainSettings.Default;
-        foreach (var (name, value, text) in options.OrderBy(o => o.Name, StringComparer.Ordinal))
+        foreach (var given in options.OrderBy(o => o.Name, StringComparer.Ordinal))
         {
-            if (Find(name) is not { } spec)
+            if (Find(given.Name) is not { } spec)
             {
-                problems.Add($"{prefix}{UserText.Shorten(name)} is not an option; known: {string.Join(", ", Names.Order(StringComparer.Ordinal))}");
+                problems.Add($"{label(UserText.Shorten(given.Name))} is not an option; known: {string.Join(", ", Names.Order(StringComparer.Ordinal))}");
                 continue;
             }
             if (!spec.AppliesTo(method))
             {
-                problems.Add($"{prefix}{name} does not apply to method {method.Name}; it applies to {string.Join(", ", ExplainMethods.All.Where(spec.AppliesTo).Select(m => m.Name))}");
+                problems.Add($"{label(spec.Name)} does not apply to method {method.Name}; it applies to " +
+                             string.Join(", ", ExplainMethods.All.Where(spec.AppliesTo).Select(m => m.Name)));
                 continue;
             }
-            if (value(spec) is { } parsed) settings = spec.Apply(settings, parsed);
-            else problems.Add($"{prefix}{name} must be {spec.Expected}, not {UserText.Shorten(text)}");
+            if (given.Read(spec) is { } value) settings = spec.Apply(settings, value);
+            else problems.Add($"{label(spec.Name)} must be {spec.Expected}, not {UserText.Shorten(given.Text)}");
         }
         try
         {
@@ -202,9 +209,20 @@ public static class ExplainOptions
         }
         catch (ArgumentOutOfRangeException e)
         {
-            problems.Add($"{prefix.TrimEnd('.', ' ', '-')}: {e.Message}");
+            problems.Add($"options: {e.Message}");
         }
         return settings;
+    }
+
+    /// <summary>
+    /// The options of <paramref name="options"/> that <paramref name="method"/> takes: an audit suite gives one set of
+    /// options for all its methods, each of which must apply to at least one of them (the suite reader checks).
+    /// </summary>
+    public static IReadOnlyDictionary<string, JsonElement> For(ExplainMethod method, IReadOnlyDictionary<string, JsonElement> options)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Where(o => Find(o.Key) is { } spec && spec.AppliesTo(method)).ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal);
     }
 
     /// <summary>result.json's <c>options</c>: every reported option <paramref name="method"/> takes, by name, plus the mode of GLIMPSE.</summary>

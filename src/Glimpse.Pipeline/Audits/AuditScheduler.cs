@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
+using Glimpse.Core.Methods;
 using Glimpse.Core.Results;
 using Glimpse.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -127,7 +128,7 @@ public sealed partial class AuditScheduler(AuditStore store, AuditOptions option
                 Image = imageName,
                 Model = run.Model!,
                 Method = job.Method,
-                Options = run.Options,
+                Options = ExplainOptions.For(ExplainMethods.Get(job.Method), run.Options),
                 MaxNewTokens = run.MaxNewTokens ?? options.DefaultMaxNewTokens,
                 CorrelationId = $"audit:{run.RunId}:{job.CaseId}:{job.Method}",
                 Tags = new SortedDictionary<string, string>(StringComparer.Ordinal)

@@ -29,10 +29,11 @@ public sealed partial class JobFinalizer(ResultStore results, StatusStore status
         // The worker gives up after its last delivery failed transiently, which may have been the completion publish
         // of a job that had succeeded. (One delivery holds the message at a time, so nothing records an outcome
         // between this read and the writes below.)
-        if (await statuses.ReadAsync(jobId, cancellationToken).ConfigureAwait(false) is { } recorded && recorded.Status.IsTerminal())
+        var stored = await statuses.ReadStoredAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (stored.Record is { } recorded && recorded.Status.IsTerminal())
         {
             LogOutcomeKept(logger, jobId, recorded.Status);
-            return await PublishOnceAsync(recorded, null, cancellationToken).ConfigureAwait(false);
+            return await PublishOnceAsync(stored, null, cancellationToken).ConfigureAwait(false);
         }
         var now = DateTimeOffset.UtcNow;
         string reason = string.Join("; ", problems);
@@ -52,24 +53,27 @@ public sealed partial class JobFinalizer(ResultStore results, StatusStore status
         if (!await results.TryCreateAsync(failureBlob, PipelineJson.Serialize(failure), "application/json", cancellationToken).ConfigureAwait(false))
             LogFailureExisted(logger, jobId);
 
-        var status = await statuses.UpdateAsync(jobId, current => current?.Status.IsTerminal() == true
+        var status = await statuses.UpdateAsync(jobId, stored, current => current?.Status.IsTerminal() == true
             ? null
             : Terminal(jobId, current, echo, now, attempt) with { Status = JobStatus.Failed, Reason = reason, Failure = failureBlob },
             cancellationToken).ConfigureAwait(false);
         LogFailed(logger, jobId, stage, reason);
-        return await PublishOnceAsync(status!, null, cancellationToken).ConfigureAwait(false);
+        return await PublishOnceAsync(status, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Marks the job succeeded (its result blobs are written) and publishes its completion.</summary>
     /// <param name="result">The explanation, for the event's answer and timings; null to read it back from result.json.</param>
-    public async Task<StatusRecord> SucceedAsync(string jobId, JobEcho echo, int attempt, ExplanationResult? result, CancellationToken cancellationToken)
+    /// <param name="known">The status as this process last read or wrote it, to update without reading it again (the
+    /// update is conditional on its ETag); null to read it.</param>
+    public async Task<StatusRecord> SucceedAsync(string jobId, JobEcho echo, int attempt, ExplanationResult? result, CancellationToken cancellationToken,
+        StoredStatus? known = null)
     {
         var now = DateTimeOffset.UtcNow;
-        var status = await statuses.UpdateAsync(jobId, current => current?.Status.IsTerminal() == true
+        var status = await statuses.UpdateAsync(jobId, known, current => current?.Status.IsTerminal() == true
             ? null
             : Terminal(jobId, current, echo, now, attempt) with { Status = JobStatus.Succeeded, Results = BlobLayout.ResultBlobs(jobId) },
             cancellationToken).ConfigureAwait(false);
-        return await PublishOnceAsync(status!, result, cancellationToken).ConfigureAwait(false);
+        return await PublishOnceAsync(status, result, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -77,9 +81,16 @@ public sealed partial class JobFinalizer(ResultStore results, StatusStore status
     /// A crash between the two sends it again on the next try: the event is delivered at least once, and Service Bus
     /// drops the repeat by its message id.
     /// </summary>
-    public async Task<StatusRecord> PublishOnceAsync(StatusRecord status, ExplanationResult? result, CancellationToken cancellationToken)
+    public Task<StatusRecord> PublishOnceAsync(StatusRecord status, ExplanationResult? result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(status);
+        return PublishOnceAsync(new StoredStatus(status, null), result, cancellationToken);
+    }
+
+    /// <param name="stored">The terminal record; with its ETag the "published" mark is written without reading it again.</param>
+    private async Task<StatusRecord> PublishOnceAsync(StoredStatus stored, ExplanationResult? result, CancellationToken cancellationToken)
+    {
+        var status = stored.Record!;
         if (!status.Status.IsTerminal() || status.CompletionPublishedAt is not null) return status;
         if (status.Status == JobStatus.Succeeded) result ??= await ReadResultAsync(status.JobId, cancellationToken).ConfigureAwait(false);
 
@@ -109,9 +120,9 @@ public sealed partial class JobFinalizer(ResultStore results, StatusStore status
         }
         LogPublished(logger, status.JobId, status.Status);
         var now = DateTimeOffset.UtcNow;
-        return (await statuses.UpdateAsync(status.JobId, current => current is { CompletionPublishedAt: null }
+        return (await statuses.UpdateAsync(status.JobId, stored.ETag is null ? null : stored, current => current is { CompletionPublishedAt: null }
             ? current with { CompletionPublishedAt = now }
-            : null, cancellationToken).ConfigureAwait(false))!;
+            : null, cancellationToken).ConfigureAwait(false)).Record!;
     }
 
     /// <summary>The terminal record's common fields: the job's echo (kept from ingest's record when there is one) and the time.</summary>

@@ -4,14 +4,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Glimpse.Pipeline.Hosting;
 
 /// <summary>
-/// OpenTelemetry for a pipeline host: the pipeline's spans (<see cref="PipelineTelemetry.SourceName"/>) and the Azure
-/// SDKs' (storage, Service Bus), and logs; exported to Application Insights when
+/// OpenTelemetry for a pipeline host: the pipeline's spans and metrics (<see cref="PipelineTelemetry.SourceName"/>), the
+/// Azure SDKs' spans (storage, Service Bus), and logs; exported to Application Insights when
 /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set and over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is,
 /// both when both are. Without either, nothing is exported (the console logger still prints).
 /// </summary>
@@ -35,6 +36,12 @@ public static class PipelineTelemetryExtensions
                 tracing.AddSource(PipelineTelemetry.SourceName, "Azure.*");
                 if (!string.IsNullOrEmpty(appInsights)) tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = appInsights);
                 if (otlp) tracing.AddOtlpExporter();
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(PipelineTelemetry.SourceName);
+                if (!string.IsNullOrEmpty(appInsights)) metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = appInsights);
+                if (otlp) metrics.AddOtlpExporter();
             })
             .WithLogging(logging =>
             {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace Glimpse.Pipeline.Telemetry;
 
@@ -6,12 +7,20 @@ namespace Glimpse.Pipeline.Telemetry;
 /// The pipeline's OpenTelemetry traces: one <see cref="ActivitySource"/> that hosts subscribe to by name
 /// (<c>AddSource("Glimpse.Pipeline")</c>). Ingest, the send, the worker's run and the completion publish are spans of
 /// one trace per job, linked across the bus by the W3C trace context in message properties (<see cref="TraceContext"/>).
+/// Its metrics come from one <see cref="Meter"/> of the same name.
 /// </summary>
 public static class PipelineTelemetry
 {
     public const string SourceName = "Glimpse.Pipeline";
 
     public static ActivitySource Source { get; } = new(SourceName);
+
+    public static Meter Meter { get; } = new(SourceName);
+
+    /// <summary>The worker's time drawing a job's result files (heatmap, overlay, report.html, result.json), apart
+    /// from the model's work and from storage I/O.</summary>
+    public static Histogram<double> RenderDuration { get; } =
+        Meter.CreateHistogram<double>("glimpse.worker.render.duration", "s", "Rendering a job's result files");
 
     /// <summary>Span attribute names, following OpenTelemetry's messaging conventions where one exists.</summary>
     public static class Tags

@@ -43,7 +43,7 @@ public sealed class LocalPipeline : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <summary>Builds the pipeline, creates containers and queues, loads the models and starts every part.</summary>
-    /// <param name="onCompletion">Called for each completion event taken off the completion queue.</param>
+    /// <param name="onCompletion">Called for each completion event taken off the completion queue (Storage Queues only).</param>
     /// <param name="logging">Where logs go; none when null.</param>
     public static async Task<LocalPipeline> StartAsync(LocalPipelineOptions options, Func<CompletionEvent, Task> onCompletion,
         Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
@@ -69,9 +69,11 @@ public sealed class LocalPipeline : IAsyncDisposable
         builder.Services.AddGlimpsePipeline(builder.Configuration).AddGlimpseWorker(builder.Configuration);
         builder.Services.AddSingleton(new JobBlobPollerOptions { Interval = options.PollInterval });
         builder.Services.AddHostedService<JobBlobPoller>();
-        builder.Services.AddHostedService(sp => new CompletionListener(
-            new StorageCompletionReader(sp.GetRequiredService<QueueServiceClient>().GetQueueClient(sp.GetRequiredService<StorageQueueTransportOptions>().CompletionQueueName)),
-            onCompletion, sp.GetRequiredService<ILogger<CompletionListener>>()));
+        // On Storage Queues the completion queue is read here; on Service Bus the caller subscribes to the topic itself.
+        if (builder.Configuration[$"{PipelineConfiguration.Transport}:Kind"] == nameof(TransportKind.StorageQueues))
+            builder.Services.AddHostedService(sp => new CompletionListener(
+                new StorageCompletionReader(sp.GetRequiredService<QueueServiceClient>().GetQueueClient(sp.GetRequiredService<StorageQueueTransportOptions>().CompletionQueueName)),
+                onCompletion, sp.GetRequiredService<ILogger<CompletionListener>>()));
         // Audits tick on an interval here; in Azure the audit Function's timer does it.
         builder.Services.AddSingleton(builder.Configuration.GetSection(PipelineConfiguration.Audits).Get<LocalAuditOptions>() ?? new LocalAuditOptions());
         builder.Services.AddSingleton(TimeProvider.System);

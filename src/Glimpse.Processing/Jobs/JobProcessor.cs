@@ -99,8 +99,12 @@ public sealed partial class JobProcessor(
     private async Task HandleAsync(IReceivedWork work, WorkMessage message, JobEcho echo, CancellationToken cancellationToken)
     {
         string jobId = message.JobId;
-        var status = await statuses.ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
-        if (status is { } known && known.Status.IsTerminal())
+        // The two checks of "done already" are independent reads: one round trip of latency, not two.
+        var statusRead = statuses.ReadStoredAsync(jobId, cancellationToken);
+        var resultExists = results.ExistsAsync(BlobLayout.ResultBlobs(jobId).ResultJson, cancellationToken);
+        var stored = await statusRead.ConfigureAwait(false);
+        bool resultWritten = await resultExists.ConfigureAwait(false);
+        if (stored.Record is { } known && known.Status.IsTerminal())
         {
             using var finishing = Finishing();
             await finalizer.PublishOnceAsync(known, null, finishing.Token).ConfigureAwait(false);
@@ -108,11 +112,11 @@ public sealed partial class JobProcessor(
             await work.CompleteAsync(finishing.Token).ConfigureAwait(false);
             return;
         }
-        if (await results.ExistsAsync(BlobLayout.ResultBlobs(jobId).ResultJson, cancellationToken).ConfigureAwait(false))
+        if (resultWritten)
         {
             // An earlier delivery wrote every result and stopped before recording success.
             using var finishing = Finishing();
-            await finalizer.SucceedAsync(jobId, echo, work.DeliveryCount, null, finishing.Token).ConfigureAwait(false);
+            await finalizer.SucceedAsync(jobId, echo, work.DeliveryCount, null, finishing.Token, stored).ConfigureAwait(false);
             LogAlreadyDone(logger, jobId, JobStatus.Succeeded);
             await work.CompleteAsync(finishing.Token).ConfigureAwait(false);
             return;
@@ -121,13 +125,15 @@ public sealed partial class JobProcessor(
             throw new PoisonJobException(DeadLetterReasons.MaxDeliveryCountExceeded,
                 [$"delivered {work.DeliveryCount} times without finishing; the limit is {options.MaxDeliveryCount}"]);
 
+        // The image is read while the manifest is: the manifest's problems still come first (it is checked first).
+        var imageRead = jobs.ReadAsync(message.ImageBlob, options.Images.MaxBytes, cancellationToken);
         var (manifest, settings) = await ReadManifestAsync(message, cancellationToken).ConfigureAwait(false);
         var manifestEcho = JobEcho.Of(manifest);
-        var running = await statuses.UpdateAsync(jobId, current => current?.Status.IsTerminal() == true
+        var running = await statuses.UpdateAsync(jobId, stored, current => current?.Status.IsTerminal() == true
             ? null
             : (current ?? NewStatus(jobId, manifestEcho)) with { Status = JobStatus.Running, Attempt = work.DeliveryCount, UpdatedAt = DateTimeOffset.UtcNow },
             cancellationToken).ConfigureAwait(false);
-        if (running!.Status.IsTerminal())
+        if (running.Record!.Status.IsTerminal())
         {
             // Another delivery finished it while this one was starting.
             using var finishing = Finishing();
@@ -136,7 +142,7 @@ public sealed partial class JobProcessor(
         }
         LogRunning(logger, jobId, work.DeliveryCount, manifest.Model, manifest.Method);
 
-        var image = await ReadImageAsync(message, cancellationToken).ConfigureAwait(false);
+        var image = DecodeImage(message, await imageRead.ConfigureAwait(false));
         var request = new ExplainRequest(image, manifest.Prompt, Explainers.Create(manifest.Method, settings.Glimpse))
         {
             MaxNewTokens = manifest.MaxNewTokens,
@@ -147,7 +153,9 @@ public sealed partial class JobProcessor(
         try
         {
             outcome = await engine.ExplainAsync(manifest.Model, request, cancellationToken).ConfigureAwait(false);
+            long renderStart = Stopwatch.GetTimestamp();
             content = ReportWriter.Render(outcome.Result, outcome.Image, settings.Normalization);
+            PipelineTelemetry.RenderDuration.Record(Stopwatch.GetElapsedTime(renderStart).TotalSeconds);
         }
         catch (Exception e) when (e is not OperationCanceledException && !TransientFailures.IsTransient(e))
         {
@@ -157,7 +165,7 @@ public sealed partial class JobProcessor(
         await WriteResultsAsync(jobId, content, cancellationToken).ConfigureAwait(false);
         using (var finishing = Finishing())
         {
-            await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, finishing.Token).ConfigureAwait(false);
+            await finalizer.SucceedAsync(jobId, manifestEcho, work.DeliveryCount, outcome.Result, finishing.Token, running).ConfigureAwait(false);
             LogSucceeded(logger, jobId, outcome.Result.Timings.TotalSeconds);
             await work.CompleteAsync(finishing.Token).ConfigureAwait(false);
         }
@@ -183,9 +191,8 @@ public sealed partial class JobProcessor(
             : throw new PoisonJobException(DeadLetterReasons.InvalidJob, validation.Problems);
     }
 
-    private async Task<RgbImage> ReadImageAsync(WorkMessage message, CancellationToken cancellationToken)
+    private RgbImage DecodeImage(WorkMessage message, BlobPrefix? bytes)
     {
-        var bytes = await jobs.ReadAsync(message.ImageBlob, options.Images.MaxBytes, cancellationToken).ConfigureAwait(false);
         if (bytes is null) throw new PoisonJobException(DeadLetterReasons.InvalidJob, [$"the image {message.ImageBlob} no longer exists"]);
         if (!bytes.IsWhole)
             throw new PoisonJobException(DeadLetterReasons.InvalidJob, [$"the image is {bytes.TotalBytes} bytes; the limit is {options.Images.MaxBytes}"]);
@@ -200,22 +207,27 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>
-    /// The three views first, result.json last: its existence is what later deliveries take as "all results written".
-    /// (result.json 2.0 carries the map's layout and geometry, so the geometry.json older workers wrote is gone.)
+    /// The three views together, then result.json alone once they are all written: its existence is what later
+    /// deliveries take as "all results written". (result.json 2.0 carries the map's layout and geometry, so the
+    /// geometry.json older workers wrote is gone.)
     /// </summary>
     private async Task WriteResultsAsync(string jobId, ReportContent content, CancellationToken cancellationToken)
     {
         var names = BlobLayout.ResultBlobs(jobId);
-        var files = new (string Name, byte[] Bytes, string ContentType)[]
-        {
+        (string Name, byte[] Bytes, string ContentType)[] views =
+        [
             (names.HeatmapPng, content.HeatmapPng, "image/png"),
             (names.OverlayPng, content.OverlayPng, "image/png"),
             (names.ReportHtml, content.ReportHtml, "text/html; charset=utf-8"),
-            (names.ResultJson, content.ResultJson, "application/json"),
-        };
-        foreach (var (name, bytes, contentType) in files)
+        ];
+        await Task.WhenAll(views.Select(view => WriteAsync(view.Name, view.Bytes, view.ContentType))).ConfigureAwait(false);
+        await WriteAsync(names.ResultJson, content.ResultJson, "application/json").ConfigureAwait(false);
+
+        async Task WriteAsync(string name, byte[] bytes, string contentType)
+        {
             if (!await results.TryCreateAsync(name, BinaryData.FromBytes(bytes), contentType, cancellationToken).ConfigureAwait(false))
                 LogResultExisted(logger, jobId, name);
+        }
     }
 
     private async Task GiveUpAsync(IReceivedWork work, string jobId, string reason, IReadOnlyList<string> problems, JobEcho echo,

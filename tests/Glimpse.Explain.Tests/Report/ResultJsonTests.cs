@@ -12,7 +12,7 @@ public class ResultJsonTests
     private static JsonSchemaSubset Schema()
     {
         // The schema is copied beside the Glimpse.Explain binaries, and from there into this test's output.
-        string path = Path.Combine(AppContext.BaseDirectory, "Schema", "result.schema.json");
+        string path = Path.Combine(AppContext.BaseDirectory, "Schemas", "result.schema.json");
         Assert.True(File.Exists(path), $"the schema is not in the build output: {path}");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return new JsonSchemaSubset(document.RootElement.Clone());
@@ -104,7 +104,7 @@ public class ResultJsonTests
     [Fact]
     public void EveryPropertyInTheSchemaHasADescription()
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "Schema", "result.schema.json");
+        string path = Path.Combine(AppContext.BaseDirectory, "Schemas", "result.schema.json");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         var missing = new List<string>();
         void Walk(JsonElement properties, string where)

@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Glimpse.Cli.Commands;
+namespace Glimpse.Pipeline.Hosting;
 
 /// <summary>
 /// Azurite (the Azure Storage emulator) for <c>glimpse local</c>: used as it is when something already answers on its
 /// blob port, else started from tests/.azurite (the repository's pinned install) or from PATH, with its data kept
 /// under the user's local application data so jobs survive a restart.
 /// </summary>
-internal sealed class AzuriteLauncher : IDisposable
+public sealed class AzuriteLauncher : IDisposable
 {
     public const string Version = "3.37.0";
     public const string InstallHint = $"npm install --prefix tests/.azurite azurite@{Version}";
@@ -43,7 +43,7 @@ internal sealed class AzuriteLauncher : IDisposable
     {
         if (await AnswersAsync(blobPort, cancellationToken)) return new AzuriteLauncher(blobPort, started: false, null);
 
-        var (file, prefixArguments) = FindAzurite() ?? throw new UserInputException(
+        var (file, prefixArguments) = FindAzurite() ?? throw new AzuriteUnavailableException(
             $"Azurite is not running on port {blobPort} and is not installed. Install it with: {InstallHint} (needs Node.js), or run it yourself and pass --azurite-port.");
         string data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "glimpse", "azurite");
         Directory.CreateDirectory(data);
@@ -60,7 +60,7 @@ internal sealed class AzuriteLauncher : IDisposable
             "--blobHost", "127.0.0.1", "--blobPort", $"{blobPort}", "--queueHost", "127.0.0.1", "--queuePort", $"{blobPort + 1}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{blobPort + 2}",
         }) start.ArgumentList.Add(argument);
-        var process = Process.Start(start) ?? throw new UserInputException($"Could not start Azurite ({file}).");
+        var process = Process.Start(start) ?? throw new AzuriteUnavailableException($"Could not start Azurite ({file}).");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) log.WriteLine($"azurite: {line}"); };
         process.BeginOutputReadLine();
@@ -72,7 +72,7 @@ internal sealed class AzuriteLauncher : IDisposable
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
                 launcher.Dispose();
-                throw new UserInputException($"Azurite did not start on ports {blobPort}-{blobPort + 2} (are they in use?). Data folder: {data}");
+                throw new AzuriteUnavailableException($"Azurite did not start on ports {blobPort}-{blobPort + 2} (are they in use?). Data folder: {data}");
             }
             await Task.Delay(200, cancellationToken);
         }
@@ -119,3 +119,6 @@ internal sealed class AzuriteLauncher : IDisposable
         _process = null;
     }
 }
+
+/// <summary>Azurite is not installed, or did not start; the message says what to do.</summary>
+public sealed class AzuriteUnavailableException(string message) : Exception(message);
