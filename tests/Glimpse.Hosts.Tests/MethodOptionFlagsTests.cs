@@ -26,10 +26,14 @@ public sealed class MethodOptionFlagsTests
 
     public static TheoryData<string[], string> BadFlags() => new()
     {
-        { ["explain", "--method", "rollout", "--lambda", "0.3"], "error: --lambda does not apply to method rollout; it applies to glimpse, glimpse-fast." },
-        { ["explain", "--depth-lambda", "steep"], "error: --depth-lambda must be a number in [-100, 100], not steep." },
-        { ["explain", "--token-weights", "even"], "error: --token-weights must be one of \"full\", \"confidence\", \"alignment\", \"uniform\", not even." },
-        { ["explain", "--method", "glimpse-slow"], "error: Unknown method 'glimpse-slow'. Known: glimpse, glimpse-fast, chefer, rollout, raw-attention, gradcam, tam." },
+        { ["explain", "--method", "rollout", "--lambda", "0.3", "--image", "nothing.png", "--prompt", "what is this"],
+            "error: --lambda does not apply to method rollout; it applies to glimpse, glimpse-fast." },
+        { ["explain", "--depth-lambda", "steep", "--image", "nothing.png", "--prompt", "what is this"],
+            "error: --depth-lambda must be a number in [-100, 100], not steep." },
+        { ["explain", "--token-weights", "even", "--image", "nothing.png", "--prompt", "what is this"],
+            "error: --token-weights must be one of \"full\", \"confidence\", \"alignment\", \"uniform\", not even." },
+        { ["explain", "--method", "glimpse-slow", "--image", "nothing.png", "--prompt", "what is this"],
+            "error: Unknown method 'glimpse-slow'. Known: glimpse, glimpse-fast, chefer, rollout, raw-attention, gradcam, tam." },
         { ["eval", "--methods", "rollout,tam", "--chunk-size", "2", "--data", "synthetic"], "error: --chunk-size applies to none of the methods chosen (rollout, tam)" },
     };
 
@@ -37,7 +41,7 @@ public sealed class MethodOptionFlagsTests
     [MemberData(nameof(BadFlags))]
     public async Task A_bad_or_misplaced_option_is_one_error_line_before_any_work(string[] arguments, string expected)
     {
-        var (exit, output) = await GlimpseExecutable.RunAsync([.. arguments, "--image", "nothing.png", "--prompt", "what is this"]);
+        var (exit, output) = await GlimpseExecutable.RunAsync(arguments);
         Assert.True(exit == 2, $"exit {exit}\n{output}");
         Assert.Contains(expected, output);
     }
@@ -56,13 +60,15 @@ public sealed class SubmitOptionsTests(Azurite azurite) : IDisposable
     {
         string image = Path.Combine(_folder, "ball.png");
         await File.WriteAllBytesAsync(image, TinyModels.LlavaImage());
+        var jobs = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(BlobLayout.JobsContainer);
+        await jobs.CreateIfNotExistsAsync();   // what a pipeline creates at start; none runs in this test
 
         var (exit, output) = await GlimpseExecutable.RunAsync("submit", "--image", image, "--prompt", "what is this", "--model", TinyModels.Llava,
             "--lambda", "0.25", "--depth-prior", "false", "--token-weights", "uniform", "--chunk-size", "3", "--connection", azurite.ConnectionString);
 
         Assert.True(exit == 0, output);
         string jobId = output.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2];
-        var blob = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(BlobLayout.JobsContainer).GetBlobClient(BlobLayout.ManifestBlob(jobId));
+        var blob = jobs.GetBlobClient(BlobLayout.ManifestBlob(jobId));
         using var manifest = JsonDocument.Parse((await blob.DownloadContentAsync()).Value.Content.ToString());
         var options = manifest.RootElement.GetProperty("options");
         Assert.Equal(0.25, options.GetProperty("lambda").GetDouble());

@@ -33,7 +33,7 @@ internal sealed class MethodOptionFlags
         var given = new List<KeyValuePair<string, string>>();
         foreach (var (spec, flag) in _flags)
         {
-            if (parse.GetResult(flag) is null) continue;
+            if (parse.GetResult(flag) is not { Implicit: false }) continue;   // not on the command line (a bool flag has an implicit result)
             string text = flag is Option<bool> boolean ? (parse.GetValue(boolean) ? "true" : "false") : parse.GetValue((Option<string>)flag) ?? "";
             given.Add(new(spec.Name, text));
         }

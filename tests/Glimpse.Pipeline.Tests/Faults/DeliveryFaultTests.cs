@@ -122,9 +122,13 @@ public sealed class DeliveryFaultTests(Azurite azurite, TinyModels models)
         await ProcessNextAsync(harness);
 
         Assert.Equal(QuickRetry.MaxRetries, outage.Failed);
-        // The first file was attempted once and retried twice; the others went through at once.
-        string heatmap = Assert.Single(outage.Attempts.Distinct(), a => a.EndsWith("/heatmap.png", StringComparison.Ordinal));
-        Assert.Equal(QuickRetry.MaxRetries + 1, outage.Attempts.Count(a => a == heatmap));
+        // The three views are written together, so the failures fell on whichever came first; each file was retried
+        // until it went through, and result.json was not attempted until all three views were written.
+        var attempts = outage.Attempts;
+        Assert.Equal(4 + QuickRetry.MaxRetries, attempts.Count);
+        Assert.Equal(4, attempts.Distinct().Count());
+        Assert.EndsWith("/result.json", attempts[^1], StringComparison.Ordinal);
+        Assert.Single(attempts, a => a.EndsWith("/result.json", StringComparison.Ordinal));
         Assert.Equal(1, engine.Calls);
         var status = await AssertOneTerminalResultAsync(harness, jobId, JobStatus.Succeeded);
         Assert.Equal(1, status.Attempt);
@@ -138,7 +142,9 @@ public sealed class DeliveryFaultTests(Azurite azurite, TinyModels models)
         string jobId = await SubmitAsync(harness);
 
         await ProcessNextAsync(harness);
-        Assert.Equal(QuickRetry.MaxRetries + 1, outage.Failed);
+        // Each of the three views was tried with its retries; result.json, which would say "all written", never was.
+        Assert.Equal(3 * (QuickRetry.MaxRetries + 1), outage.Failed);
+        Assert.DoesNotContain(outage.Attempts, a => a.EndsWith("/result.json", StringComparison.Ordinal));
         Assert.Equal(JobStatus.Running, (await harness.Statuses.ReadAsync(jobId, CancellationToken.None))!.Status);
         Assert.Equal(["status.json"], await ResultFolderAsync(harness.Blobs, jobId));
         outage.Down = false;
