@@ -9,6 +9,7 @@ internal static class BenchCommand
     {
         RuntimeBench.Create(),
         ExplainBench.Create(),
+        SoakBench.Create(),
         PipelineBench.Create(),
     };
 }
