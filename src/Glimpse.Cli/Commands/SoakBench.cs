@@ -24,8 +24,8 @@ internal static class SoakBench
         var shape = new SyntheticShapeOptions(layers: 4, hidden: 256, heads: 8, imageSide: 16, visionLayers: 2, visionHidden: 128);
         var jobs = new Option<int>("--jobs") { Description = "Explain jobs to run.", DefaultValueFactory = _ => 200 };
         var window = new Option<int>("--window") { Description = "Jobs compared at the start and at the end.", DefaultValueFactory = _ => 10 };
-        var length = new Option<int>("--length") { Description = "Longest sequence N (prompt + answer); each job takes N − 0…63.", DefaultValueFactory = _ => 420 };
-        var tokens = new Option<int>("--tokens") { Description = "Longest answer T; each job takes T/2…T.", DefaultValueFactory = _ => 16 };
+        var length = new Option<int>("--length") { Description = "Longest sequence N (prompt + answer); each job takes N − 0…63.", DefaultValueFactory = _ => 330 };
+        var tokens = new Option<int>("--tokens") { Description = "Longest answer T; each job takes T/2…T.", DefaultValueFactory = _ => 8 };
         var family = new Option<string>("--family")
         {
             Description = "Model layout: " + string.Join(", ", SyntheticFamilies.All.Select(f => f.Name)) + " (see bench runtime).",
