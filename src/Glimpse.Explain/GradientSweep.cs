@@ -113,12 +113,17 @@ public static class GradientSweep
         pass.Backpropagate([target], (layer, gradient) =>
         {
             reduction.Start();
+            // The attention A is in the graph (it requires grad): were autograd recording here, every product with it
+            // would keep its operands (one [C, H, N, N] copy per layer per token) for as long as anything derived from it
+            // lives — the relevance rows live to the end of the explanation. The consumer's work is never differentiated.
+            using (torch.no_grad())
             using (var scope = NewDisposeScope())
-                consumer.Layer(layer, pass.Attentions[layer][..1], gradient);
+                consumer.Layer(layer, pass.Attentions[layer][..1].detach(), gradient.detach());
             reduction.Stop();
         }, retain);
         reduction.Start();
-        consumer.EndChunk();
+        using (torch.no_grad())
+            consumer.EndChunk();
         reduction.Stop();
     }
 
