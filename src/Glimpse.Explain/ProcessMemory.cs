@@ -1,5 +1,4 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
+using System.Runtime.InteropServices;
 
 namespace Glimpse.Explain;
 
@@ -21,11 +20,36 @@ public static class ProcessMemory
     }
 
     /// <summary>The peak resident size since the last reset, in bytes (0 where /proc is absent).</summary>
-    public static long Peak()
+    public static long Peak() => StatusField("VmHWM:");
+
+    /// <summary>The resident size now, in bytes (0 where /proc is absent).</summary>
+    public static long Resident() => StatusField("VmRSS:");
+
+    /// <summary>
+    /// Hands memory that glibc's allocator keeps after it was freed back to the system (malloc_trim), so that a
+    /// benchmark's measurement does not start from what the one before it left. Only benchmarks call it: the explain
+    /// path itself must not depend on it. False where there is no glibc.
+    /// </summary>
+    public static bool ReturnFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return malloc_trim(0) != 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+    }
+
+    [DllImport("libc.so.6")]
+    private static extern int malloc_trim(nuint pad);
+
+    private static long StatusField(string name)
     {
         try
         {
-            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal));
             return line is null ? 0 : StatusBytes(line);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return 0; }

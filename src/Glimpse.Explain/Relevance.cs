@@ -23,6 +23,9 @@ public sealed record Relevance
     public IReadOnlyList<string> Warnings { get; init; } = [];
     public double ForwardSeconds { get; init; }
     public double GradientSeconds { get; init; }
+    /// <summary>The part of <see cref="GradientSeconds"/> the method spent on its own work inside the backwards (GLIMPSE:
+    /// reducing each layer's gradient), as against the backwards themselves.</summary>
+    public double ReductionSeconds { get; init; }
 
     /// <summary>Equal weights, for methods that average over answer tokens uniformly.</summary>
     public static double[] Uniform(int count) => Enumerable.Repeat(1.0 / count, count).ToArray();

@@ -23,7 +23,7 @@ internal static class RuntimeBench
 {
     public static Command Create()
     {
-        var shape = new SyntheticShapeOptions(layers: 12, hidden: 768, heads: 12, imageSide: 24);
+        var shape = new SyntheticShapeOptions(layers: 12, hidden: 768, heads: 12, imageSide: 24, visionLayers: 4, visionHidden: 256);
         var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the image.", DefaultValueFactory = _ => 40 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to decode.", DefaultValueFactory = _ => 32 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
@@ -54,7 +54,7 @@ internal static class RuntimeBench
             {
                 throw new UserInputException(e.Message);
             }
-            var size = shape.Read(parse, visionLayers: 4, visionHidden: 256) with { OriginalInTiles = Tiles(parse.GetValue(original) ?? "2x2") };
+            var size = shape.Read(parse) with { OriginalInTiles = Tiles(parse.GetValue(original) ?? "2x2") };
             Run(synthetic, size, parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;
         }));

@@ -44,45 +44,16 @@ public sealed record TokenAggregate
 /// </summary>
 public static class GlimpseAlgebra
 {
-    /// <summary>Steps 1–4 for one layer: G = ReLU(g) ⊙ A, head weights w, E_l = Σ_h w G (row-normalised), γ_l.</summary>
+    /// <summary>Steps 1–4 for one layer: G = ReLU(g) ⊙ A, head weights w, E_l = Σ_h w G (row-normalised), γ_l. For one
+    /// layer at a time; the explainer reduces every layer of every token with one <see cref="LayerReducer"/> instead.</summary>
     /// <param name="attention">A_l [H, N, N] or [C, H, N, N]</param>
     /// <param name="gradient">g_l [C, H, N, N]</param>
     public static LayerReduction ReduceLayer(Tensor attention, Tensor gradient, GlimpseOptions options)
     {
-        using var scope = NewDisposeScope();
-        long n = gradient.shape[^1];
-        long heads = gradient.shape[1];
-        var relu = gradient.clamp_min(0);
-        var weighted = relu * attention;                                                  // G [C, H, N, N]
-        using var lower = options.GradientRegion == GradientRegion.Causal
-            ? torch.ones(n, n, dtype: ScalarType.Bool, device: gradient.device).tril()
-            : null;
-
-        Tensor headWeights;
-        if (options.HeadWeighting == HeadWeighting.Adaptive)
-        {
-            var gMass = weighted.sum([-2, -1]);                                             // ΣG [C, H]
-            var reluMass = (lower is null ? relu : relu.masked_fill(lower.logical_not(), 0)).sum([-2, -1]);
-            headWeights = (gMass / (reluMass + options.Epsilon) / options.Lambda).softmax(-1);
-        }
-        else
-        {
-            headWeights = torch.full(gradient.shape[0], heads, 1.0 / heads, dtype: gradient.dtype, device: gradient.device);
-        }
-
-        var relevance = torch.einsum("ch,chij->cij", headWeights, weighted);                 // E_l [C, N, N]
-        if (options.RowNormalize)
-        {
-            var rowSum = relevance.sum(-1, keepdim: true);
-            // Rows summing to exactly 0 stay 0 (no ε): divide by 1 there.
-            relevance = relevance / rowSum.masked_fill(rowSum.eq(0), 1);
-        }
-
-        var headSum = gradient.sum(1);                                                    // Σ_h g [C, N, N]
-        if (lower is not null) headSum = headSum.masked_fill(lower.logical_not(), 0);
-        var mass = headSum.abs().sum([-2, -1]);                                           // γ_l [C]
-
-        return new LayerReduction(relevance.MoveToOuterDisposeScope(), mass.MoveToOuterDisposeScope(), headWeights.MoveToOuterDisposeScope());
+        using var reducer = new LayerReducer(options);
+        var relevance = torch.empty(gradient.shape[0], gradient.shape[^2], gradient.shape[^1], dtype: gradient.dtype, device: gradient.device);
+        var (mass, headWeights) = reducer.Reduce(attention, gradient, relevance);
+        return new LayerReduction(relevance, mass, headWeights);
     }
 
     /// <summary>The first propagated layer: only the deepest ceil(f·L) layers take part.</summary>

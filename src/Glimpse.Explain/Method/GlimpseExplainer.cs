@@ -34,7 +34,7 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
         int chunk = Options.ChunkSize > 0 ? Options.ChunkSize
             : GradientSweep.ChunkFor(Options.MemoryBudgetBytes, GradientSweep.BytesPerBatchRow(subject, keptLayers: text.NumLayers - firstLayer), subject.AnswerLength);
 
-        var consumer = new Consumer(Options, subject, firstLayer);
+        using var consumer = new Consumer(Options, subject, firstLayer);
         var outcome = GradientSweep.Run(subject, consumer, Sweep, chunk, Options.Target, progress, cancellation);
         using var rows = torch.cat(consumer.Rows, 0);                                                   // R [T, N]
         foreach (var r in consumer.Rows) r.Dispose();
@@ -57,13 +57,17 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
             Warnings = warnings,
             ForwardSeconds = outcome.ForwardSeconds,
             GradientSeconds = outcome.GradientSeconds,
+            ReductionSeconds = outcome.ReductionSeconds,
         };
     }
 
-    /// <summary>Reduces each layer as it arrives; at the end of a chunk weighs the layers and propagates.</summary>
-    private sealed class Consumer(GlimpseOptions options, ExplanationSubject subject, int firstLayer) : IGradientConsumer
+    /// <summary>Reduces each layer as it arrives; at the end of a chunk weighs the layers and propagates. The reducer's
+    /// buffers and the E_l store are allocated for the first chunk and reused for every later one.</summary>
+    private sealed class Consumer(GlimpseOptions options, ExplanationSubject subject, int firstLayer) : IGradientConsumer, IDisposable
     {
-        private readonly SortedDictionary<int, LayerReduction> _layers = [];
+        private readonly LayerReducer _reducer = new(options);
+        private readonly SortedDictionary<int, (Tensor Mass, Tensor HeadWeights)> _layers = [];
+        private Tensor? _relevance;   // E_l for the propagated layers [L', capacity, N, N], slot l − firstLayer
         private int _first, _count;
         public List<Tensor> Rows { get; } = [];
         public List<string> Warnings { get; } = [];
@@ -73,24 +77,41 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
         public void Layer(int layer, Tensor attention, Tensor gradient)
         {
             if (layer < firstLayer) return;   // below the layer fraction: neither propagated nor weighed
-            var reduced = GlimpseAlgebra.ReduceLayer(attention, gradient, options);
-            _layers[layer] = new LayerReduction(reduced.Relevance.DetachFromDisposeScope(),
-                reduced.GradientMass.DetachFromDisposeScope(), reduced.HeadWeights.DetachFromDisposeScope());
+            long c = gradient.shape[0], n = gradient.shape[^1];
+            if (_relevance is null || _relevance.shape[1] < c || _relevance.shape[^1] != n || _relevance.dtype != gradient.dtype)
+            {
+                _relevance?.Dispose();
+                _relevance = torch.empty(subject.Model.Config.Text.NumLayers - firstLayer, c, n, n, dtype: gradient.dtype, device: gradient.device)
+                    .DetachFromDisposeScope();
+            }
+            var (mass, headWeights) = _reducer.Reduce(attention, gradient, _relevance[layer - firstLayer][..(int)c]);
+            _layers[layer] = (mass.DetachFromDisposeScope(), headWeights.DetachFromDisposeScope());
         }
 
         public void EndChunk()
         {
             using var scope = NewDisposeScope();
-            var layers = _layers.Values.ToList();
-            var mass = torch.stack(layers.Select(l => l.GradientMass), 1);                             // γ [C', L']
+            var mass = torch.stack(_layers.Values.Select(l => l.Mass), 1);                            // γ [C', L']
             var alpha = GlimpseAlgebra.LayerWeights(mass, firstLayer, options, out bool uniform);
             if (uniform) Warnings.Add("Every layer's gradient mass was zero for some token; uniform layer weights were used.");
             var queries = subject.QueryPositions[_first..(_first + _count)];
             if (alpha.shape[0] != _count) alpha = alpha.expand(_count, -1);                            // summed gradient: shared weights
-            var rows = GlimpseAlgebra.Propagate(layers.Select(l => l.Relevance).ToList(), alpha, queries);
+            int rowsPerLayer = (int)mass.shape[0];
+            var relevance = _layers.Keys.Select(l => _relevance![l - firstLayer][..rowsPerLayer]).ToList();   // E_l [C', N, N], layer order
+            var rows = GlimpseAlgebra.Propagate(relevance, alpha, queries);
             Rows.Add(rows.DetachFromDisposeScope());
-            foreach (var l in layers) l.Dispose();
+            foreach (var (m, w) in _layers.Values)
+            {
+                m.Dispose();
+                w.Dispose();
+            }
             _layers.Clear();
+        }
+
+        public void Dispose()
+        {
+            _reducer.Dispose();
+            _relevance?.Dispose();
         }
     }
 }

@@ -19,8 +19,15 @@ public static class PipelineTelemetry
 
     /// <summary>The worker's time drawing a job's result files (heatmap, overlay, report.html, result.json), apart
     /// from the model's work and from storage I/O.</summary>
-    public static Histogram<double> RenderDuration { get; } =
-        Meter.CreateHistogram<double>("glimpse.worker.render.duration", "s", "Rendering a job's result files");
+    public static Histogram<double> RenderDuration { get; } = Meter.CreateHistogram<double>(RenderDurationName, "s", "Rendering a job's result files");
+
+    public const string RenderDurationName = "glimpse.worker.render.duration";
+
+    /// <summary>The worker's whole handling of one work message: storage and bus I/O, validation, the model's work and
+    /// rendering; what is left after the other two is the worker's fixed cost per job.</summary>
+    public static Histogram<double> JobDuration { get; } = Meter.CreateHistogram<double>(JobDurationName, "s", "Handling one work message in the worker");
+
+    public const string JobDurationName = "glimpse.worker.job.duration";
 
     /// <summary>Span attribute names, following OpenTelemetry's messaging conventions where one exists.</summary>
     public static class Tags

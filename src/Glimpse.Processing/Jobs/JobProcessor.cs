@@ -74,9 +74,11 @@ public sealed partial class JobProcessor(
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["JobId"] = message.JobId, ["CorrelationId"] = message.CorrelationId });
 
         var echo = new JobEcho(message.Model, message.Method, message.CorrelationId, new Dictionary<string, string>());
+        long started = Stopwatch.GetTimestamp();
         try
         {
             await HandleAsync(work, message, echo, cancellationToken).ConfigureAwait(false);
+            PipelineTelemetry.JobDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         catch (PoisonJobException poison)
         {
