@@ -10,5 +10,6 @@ internal static class BenchCommand
         RuntimeBench.Create(),
         ExplainBench.Create(),
         PipelineBench.Create(),
+        PrecisionBench.Create(),
     };
 }

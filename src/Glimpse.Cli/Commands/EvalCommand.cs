@@ -34,11 +34,11 @@ internal static class EvalCommand
         var grid = new Option<int>("--grid") { Description = "Side of the comparison grid over the original image (VQA-HAT: 14).", DefaultValueFactory = _ => 14 };
         var examples = new Option<int>("--examples") { Description = "Items shown with their overlays in eval.html.", DefaultValueFactory = _ => 4 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random control, tie-breaking and bootstrap (and of a generated source).", DefaultValueFactory = _ => 0 };
-        var dtype = CommonOptions.DType();
+        var precision = CommonOptions.Precision();
         var device = CommonOptions.Device();
         var command = new Command("eval", "Benchmark explanation methods on a dataset: faithfulness (deletion, insertion) and alignment with reference masks or maps.")
         {
-            model, data, methods, count, output, maxNewTokens, steps, batch, blur, noFaithfulness, grid, examples, seed, dtype, device,
+            model, data, methods, count, output, maxNewTokens, steps, batch, blur, noFaithfulness, grid, examples, seed, precision, device,
         };
         command.SetAction(parse => CommonOptions.Run(() =>
         {
@@ -62,7 +62,7 @@ internal static class EvalCommand
             options.Validate();
             string modelDir = CommonOptions.ResolveModel(parse.GetValue(model));
             string dataName = CommonOptions.Require(parse.GetValue(data), "--data");
-            var load = CommonOptions.LoadOptions(parse, dtype, device);
+            var (_, load) = CommonOptions.PrecisionOptions(parse, precision, device);
             // The data is opened (and checked line by line) before the model loads: a bad folder fails in a second.
             var source = EvalSources.Open(dataName, new EvalSourceRequest(parse.GetValue(count), options.Seed));
             string outDir = Path.GetFullPath(parse.GetValue(output)!);

@@ -36,12 +36,12 @@ internal static class ExplainCommand
         var keepSelf = new Option<bool>("--keep-self") { Description = "Keep R_t[q_t] (the identity path) instead of zeroing it." };
         var chunk = new Option<int>("--chunk-size") { Description = "Answer tokens per batched backward (0: from --memory-budget-mib).", DefaultValueFactory = _ => 0 };
         var budget = new Option<int>("--memory-budget-mib") { Description = "Memory a batched chunk may use.", DefaultValueFactory = _ => 2048 };
-        var dtype = CommonOptions.DType();
+        var precision = CommonOptions.Precision();
         var device = CommonOptions.Device();
         var command = new Command("explain", "Answer a question about an image and explain what the answer rests on.")
         {
             model, image, prompt, method, output, perToken, maxNewTokens, normalization, lambda, depthLambda, noDepthPrior, meanHeads,
-            noRowNorm, layerFraction, tokenWeights, target, gradRegion, keepSelf, chunk, budget, dtype, device,
+            noRowNorm, layerFraction, tokenWeights, target, gradRegion, keepSelf, chunk, budget, precision, device,
         };
         command.SetAction(parse => CommonOptions.Run(() =>
         {
@@ -69,12 +69,14 @@ internal static class ExplainCommand
             options.Validate();
             var explainer = Explainers.Create(parse.GetValue(method)!, options);
             var mode = Parse<MapNormalization>(parse.GetValue(normalization)!, "--normalize");
+            var (chosenPrecision, load) = CommonOptions.PrecisionOptions(parse, precision, device);
             var request = new ExplainRequest(RgbImage.Load(CommonOptions.Require(parse.GetValue(image), "--image")), CommonOptions.Require(parse.GetValue(prompt), "--prompt"), explainer)
             {
                 MaxNewTokens = parse.GetValue(maxNewTokens),
                 PerTokenMaps = parse.GetValue(perToken),
+                Precision = chosenPrecision,
             };
-            var job = new ExplainJob(CommonOptions.ResolveModel(parse.GetValue(model)), request, mode, CommonOptions.LoadOptions(parse, dtype, device));
+            var job = new ExplainJob(CommonOptions.ResolveModel(parse.GetValue(model)), request, mode, load);
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
             var result = Run(job, outDir);
             AnsiConsole.MarkupLine($"[bold]Answer:[/] {Markup.Escape(result.Answer)}");

@@ -55,6 +55,8 @@ public sealed record EvalRun
     public required IReadOnlyList<EvalRecord> Records { get; init; }
     public required IReadOnlyList<EvalExample> Examples { get; init; }
     public required double Seconds { get; init; }
+    /// <summary>The model's precision by name (float32, bfloat16-mixed).</summary>
+    public string Precision { get; init; } = ModelPrecision.Float32.Name();
 }
 
 /// <summary>
@@ -102,6 +104,7 @@ public static class EvalRunner
             Records = records,
             Examples = examples,
             Seconds = clock.Elapsed.TotalSeconds,
+            Precision = ModelLoadOptions.PrecisionName(model.DType),
         };
     }
 

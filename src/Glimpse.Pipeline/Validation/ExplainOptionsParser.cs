@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using Glimpse.Explain;
 using Glimpse.Explain.Rendering;
+using Glimpse.Model;
 
 namespace Glimpse.Pipeline.Validation;
 
 /// <summary>
 /// The manifest's <c>options</c>: GLIMPSE's options by the snake_case names result.json reports them under
 /// (<see cref="GlimpseOptions.Describe"/>), plus <c>per_token_maps</c>, <c>chunk_size</c>, <c>memory_budget_mib</c>
-/// and the display's <c>normalize</c>. Fast mode is chosen by the method name (<c>glimpse-fast</c>), not an option.
+/// the display's <c>normalize</c> and the model's <c>precision</c>. Fast mode is chosen by the method name (<c>glimpse-fast</c>), not an option.
 /// Ranges are bounded on both sides so a job cannot ask for absurd work; <see cref="GlimpseOptions.Validate"/> has the
 /// last word.
 /// </summary>
@@ -35,6 +36,7 @@ public static class ExplainOptionsParser
         ["chunk_size"] = Integer(0, 1024, (s, v) => s with { Glimpse = s.Glimpse with { ChunkSize = v } }),
         ["memory_budget_mib"] = Integer(1, 1 << 20, (s, v) => s with { Glimpse = s.Glimpse with { MemoryBudgetBytes = v * 1048576L } }),
         ["normalize"] = Choice(["minmax", "percentile", "rank"], (s, v) => s with { Normalization = Enum.Parse<MapNormalization>(v, ignoreCase: true) }),
+        ["precision"] = Choice([.. ModelPrecisions.Names], (s, v) => s with { Precision = ModelPrecisions.Parse(v) }),
     };
 
     /// <summary>Every option name a manifest may use.</summary>

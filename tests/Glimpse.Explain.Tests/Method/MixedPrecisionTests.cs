@@ -1,0 +1,115 @@
+using Glimpse.Explain.Evaluation;
+using Glimpse.Explain.Rendering;
+using Glimpse.Model;
+using Glimpse.Model.Architectures;
+using Glimpse.Model.Tests;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Glimpse.Explain.Tests;
+
+/// <summary>
+/// Loading a bfloat16 model switches TorchSharp's process-wide default dtype for a moment (ModelLoader.Construct); these
+/// tests run alone so that no other test makes tensors meanwhile.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BFloat16LoadCollection
+{
+    public const string Name = "bfloat16 loads";
+}
+
+/// <summary>
+/// GLIMPSE on each reference set with the model in bfloat16-mixed precision against the same model in float32, on the
+/// same teacher-forced sequence (the reference's float32 answer): the response-level map S_V, min-max normalised, must
+/// correlate (Pearson CC) and agree cell by cell within the bounds docs/mixed-precision.md documents.
+/// </summary>
+public abstract class MixedPrecisionTests(ITestOutputHelper output)
+{
+    /// <summary>Measured on the six tiny reference models (docs/mixed-precision.md): CC ≥ 0.98 and max |Δ| ≤ 0.08 at worst;
+    /// the bounds leave a margin for other CPUs' kernels.</summary>
+    public const double MinCorrelation = 0.9, MaxAbsDifference = 0.2;
+
+    protected abstract ExplanationSubject Subject { get; }
+    protected abstract string ModelDir { get; }
+
+    [Fact]
+    public void MixedPrecisionMapIsCloseToTheFloat32Map()
+    {
+        var float32 = Subject;
+        using var mixed = ModelLoader.Load(ModelDir, ModelLoadOptions.For(ModelPrecision.BFloat16Mixed));
+        Assert.Equal(ScalarType.BFloat16, mixed.DType);
+        var explainer = new GlimpseExplainer(new GlimpseOptions());
+        var reference = explainer.Explain(float32);
+        var result = explainer.Explain(WithModel(float32, mixed));
+
+        var (cc, maxDifference) = Compare(reference.ImageMap, result.ImageMap);
+        var (promptCc, promptDifference) = Compare(reference.PromptMap!, result.PromptMap!);
+        output.WriteLine($"S_V: CC {cc:F4}, max |Δ| {maxDifference:F4}; S_P: CC {promptCc:F4}, max |Δ| {promptDifference:F4}; " +
+                         $"β^V max |Δ| {reference.VisualWeights.Zip(result.VisualWeights, (a, b) => Math.Abs(a - b)).Max():F4}");
+        Assert.True(cc >= MinCorrelation, $"CC of the normalised maps {cc:F4} < {MinCorrelation}");
+        Assert.True(maxDifference <= MaxAbsDifference, $"max |Δ| of the normalised maps {maxDifference:F4} > {MaxAbsDifference}");
+        Assert.True(promptCc >= MinCorrelation, $"CC of the normalised prompt maps {promptCc:F4} < {MinCorrelation}");
+    }
+
+    /// <summary>Pearson CC and max |a − b| of the two maps, each min-max normalised to [0, 1].</summary>
+    public static (double Correlation, double MaxAbsDifference) Compare(double[] float32, double[] mixed)
+    {
+        var a = MapNormalizer.Normalize(float32, MapNormalization.MinMax);
+        var b = MapNormalizer.Normalize(mixed, MapNormalization.MinMax);
+        return (SaliencyMetrics.Cc(a, b), a.Zip(b, (x, y) => Math.Abs(x - y)).Max());
+    }
+
+    private static ExplanationSubject WithModel(ExplanationSubject s, VisionLanguageModel model) => new()
+    {
+        Model = model,
+        SequenceIds = s.SequenceIds,
+        Image = s.Image,
+        VisualPositions = s.VisualPositions,
+        PromptPositions = s.PromptPositions,
+        QueryPositions = s.QueryPositions,
+        AnswerIds = s.AnswerIds,
+        ImageTokens = s.ImageTokens,
+    };
+}
+
+[Collection(BFloat16LoadCollection.Name)]
+public class LlavaMixedPrecisionTests(LlavaFixture fx, ITestOutputHelper output) : MixedPrecisionTests(output), IClassFixture<LlavaFixture>
+{
+    protected override ExplanationSubject Subject => SubjectFactory.Llava(fx);
+    protected override string ModelDir => fx.Reference.ModelDir;
+}
+
+[Collection(BFloat16LoadCollection.Name)]
+public class LlavaNextMixedPrecisionTests(LlavaNextFixture fx, ITestOutputHelper output) : MixedPrecisionTests(output), IClassFixture<LlavaNextFixture>
+{
+    protected override ExplanationSubject Subject => SubjectFactory.LlavaNext(fx);
+    protected override string ModelDir => fx.Reference.ModelDir;
+}
+
+[Collection(BFloat16LoadCollection.Name)]
+public class Qwen2VLMixedPrecisionTests(Qwen2VLFixture fx, ITestOutputHelper output) : MixedPrecisionTests(output), IClassFixture<Qwen2VLFixture>
+{
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen2VL(fx);
+    protected override string ModelDir => fx.Reference.ModelDir;
+}
+
+[Collection(BFloat16LoadCollection.Name)]
+public class Qwen25VLMixedPrecisionTests(Qwen25VLFixture fx, ITestOutputHelper output) : MixedPrecisionTests(output), IClassFixture<Qwen25VLFixture>
+{
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen25VL(fx);
+    protected override string ModelDir => fx.Reference.ModelDir;
+}
+
+[Collection(BFloat16LoadCollection.Name)]
+public class Qwen3VLMixedPrecisionTests(Qwen3VLFixture fx, ITestOutputHelper output) : MixedPrecisionTests(output), IClassFixture<Qwen3VLFixture>
+{
+    protected override ExplanationSubject Subject => SubjectFactory.Qwen3VL(fx);
+    protected override string ModelDir => fx.Reference.ModelDir;
+}
+
+[Collection(BFloat16LoadCollection.Name)]
+public class Idefics3MixedPrecisionTests(Idefics3Fixture fx, ITestOutputHelper output) : MixedPrecisionTests(output), IClassFixture<Idefics3Fixture>
+{
+    protected override ExplanationSubject Subject => SubjectFactory.Idefics3(fx);
+    protected override string ModelDir => fx.Reference.ModelDir;
+}
