@@ -32,7 +32,7 @@ internal static class PrecisionBench
         var visionHidden = new Option<int>("--vision-hidden") { Description = "Vision tower width (1024; heads = width / 64).", DefaultValueFactory = _ => 1024 };
         var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the 576 image tokens.", DefaultValueFactory = _ => 42 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to generate (the answer explained has this many).", DefaultValueFactory = _ => 32 };
-        var explainTokens = new Option<int>("--explain-tokens") { Description = "Answer tokens GLIMPSE explains (the last ones); the time per token is extrapolated to --new-tokens.", DefaultValueFactory = _ => 3 };
+        var explainTokens = new Option<int>("--explain-tokens") { Description = "Answer tokens GLIMPSE explains (the last ones); the time per token is extrapolated to --new-tokens. 0: no GLIMPSE (a model whose explain-mode graph does not fit).", DefaultValueFactory = _ => 3 };
         var precision = CommonOptions.Precision();
         var compare = new Option<bool>("--compare") { Description = "Build the model in float32 and a bfloat16-mixed copy of the same weights, and compare their GLIMPSE maps (needs memory for both)." };
         var command = new Command("precision", "A real-size random-weight model (LLaVA-1.5-7B's shape by default) in one precision: memory, prefill, generation, exact GLIMPSE per answer token.")
@@ -51,8 +51,8 @@ internal static class PrecisionBench
                 Vocab = parse.GetValue(vocab), ImageTokensPerSide = 24, VisionLayers = parse.GetValue(visionLayers), VisionHidden = visionWidth,
             };
             int answer = Math.Max(1, parse.GetValue(newTokens));
-            int explained = Math.Clamp(parse.GetValue(explainTokens), 1, answer);
-            if (parse.GetValue(compare)) Compare(shape, parse.GetValue(text), answer, explained);
+            int explained = Math.Clamp(parse.GetValue(explainTokens), 0, answer);
+            if (parse.GetValue(compare)) Compare(shape, parse.GetValue(text), answer, Math.Max(1, explained));
             else
             {
                 string name = parse.GetValue(precision) ?? ModelPrecision.Float32.Name();
@@ -74,27 +74,34 @@ internal static class PrecisionBench
         // Built directly in its dtype, as ModelLoader builds a 16-bit checkpoint: a 7B model never exists in float32.
         using VisionLanguageModel model = ModelLoader.Construct(dtype, () => SyntheticModel.Llava(shape));
         var build = clock.Elapsed;
-        long builtPeak = ProcessMemory.Peak();
         long parameterBytes = model.parameters().Sum(p => p.numel() * p.element_size());
+        // Each figure is printed as soon as it exists: a run that memory ends early still reports what it measured.
+        Report("random weights built in memory", $"{build.TotalSeconds:F1} s, {Gib(parameterBytes)} of parameters ({model.parameters().Sum(p => p.numel()) / 1e9:F2} B)");
+        Report("peak resident memory after building", Gib(ProcessMemory.Peak()));
 
         using var run = Prepare(model, shape, textTokens, newTokens);
+        Report("vision tower + projector (576 image tokens)", $"{run.Vision.TotalSeconds:F2} s");
+        Report($"prefill, fused attention ({run.PromptLength} tokens)", $"{run.Generation.PrefillTime.TotalSeconds:F2} s");
+        Report($"generation of {newTokens} tokens after the prefill",
+            $"{run.Generation.DecodeTime.TotalSeconds:F1} s ({run.Generation.DecodeTime.TotalSeconds / Math.Max(1, newTokens - 1):F2} s per token)");
+        Report("peak resident memory up to here", Gib(ProcessMemory.Peak()));
+
+        if (explainTokens == 0) return;
         var subject = run.Subject(model, explainTokens);
         ProcessMemory.ResetPeak();
         var relevance = new GlimpseExplainer(new GlimpseOptions(), SweepMode.PerToken).Explain(subject);
-        long explainPeak = ProcessMemory.Peak();
         double perToken = relevance.GradientSeconds / explainTokens;
+        Report($"GLIMPSE teacher-forced forward ({run.FullIds.Length} tokens, graph kept)", $"{relevance.ForwardSeconds:F1} s");
+        Report($"GLIMPSE exact, per answer token (measured on {explainTokens})", $"{perToken:F1} s");
+        Report($"GLIMPSE exact for a {newTokens}-token answer (forward + {newTokens} × per token, extrapolated)",
+            $"{(relevance.ForwardSeconds + newTokens * perToken) / 60:F1} min");
+        Report("peak resident memory during GLIMPSE", Gib(ProcessMemory.Peak()));
+    }
 
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("measure", "value");
-        Row(table, "random weights built in memory", $"{build.TotalSeconds:F1} s, {Gib(parameterBytes)} of parameters ({model.parameters().Sum(p => p.numel()) / 1e9:F2} B)");
-        Row(table, "peak resident memory after building", Gib(builtPeak));
-        Row(table, "vision tower + projector (576 image tokens)", $"{run.Vision.TotalSeconds:F2} s");
-        Row(table, $"prefill, fused attention ({run.PromptLength} tokens)", $"{run.Generation.PrefillTime.TotalSeconds:F2} s");
-        Row(table, $"generation of {newTokens} tokens after the prefill", $"{run.Generation.DecodeTime.TotalSeconds:F1} s ({run.Generation.DecodeTime.TotalSeconds / Math.Max(1, newTokens - 1):F2} s per token)");
-        Row(table, $"GLIMPSE teacher-forced forward ({run.FullIds.Length} tokens, graph kept)", $"{relevance.ForwardSeconds:F1} s");
-        Row(table, $"GLIMPSE exact, per answer token (measured on {explainTokens})", $"{perToken:F1} s");
-        Row(table, $"GLIMPSE exact for a {newTokens}-token answer (forward + {newTokens} × per token, extrapolated)", $"{(relevance.ForwardSeconds + newTokens * perToken) / 60:F1} min");
-        Row(table, "peak resident memory during GLIMPSE", Gib(explainPeak));
-        AnsiConsole.Write(table);
+    private static void Report(string name, string value)
+    {
+        AnsiConsole.WriteLine($"{name}: {value}");
+        Console.Out.Flush();
     }
 
     /// <summary>The same weights in float32 and bfloat16-mixed: GLIMPSE's S_V and S_P compared (min-max normalised).</summary>
@@ -188,6 +195,5 @@ internal static class PrecisionBench
     private static string Describe(SyntheticShape s) =>
         $"LLaVA layout, decoder {s.Layers} × {s.Hidden} ({s.Heads} heads, MLP {s.Intermediate}, vocab {s.Vocab}), vision {s.VisionLayers} × {s.VisionHidden}";
 
-    private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
     private static string Gib(long bytes) => bytes > 0 ? $"{bytes / (double)(1L << 30):F1} GiB" : "n/a (no /proc)";
 }
