@@ -16,6 +16,9 @@ public sealed record ExplainRequest(RgbImage Image, string Question, IExplainer 
     public bool PerTokenMaps { get; init; }
     /// <summary>Sampling and stopping; greedy by default.</summary>
     public GenerationOptions Generation { get; init; } = new();
+    /// <summary>The precision the model must have been loaded in (<see cref="ModelLoadOptions.For"/>); a host that keeps
+    /// models warm picks the runtime by it, and <see cref="ExplainRun.Execute"/> refuses a runtime in another one.</summary>
+    public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
 }
 
 public enum ExplainStep { Generate, Explain }
@@ -33,6 +36,9 @@ public static class ExplainRun
         CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
+        string loaded = ModelLoadOptions.PrecisionName(runtime.Model.DType);
+        if (loaded != request.Precision.Name())
+            throw new ArgumentException($"The request asks for precision {request.Precision.Name()}, but the model was loaded in {loaded}.");
         using var prompt = runtime.Prepare(request.Image, request.Question);
         progress?.Invoke(ExplainStep.Generate, 0);
         using var features = EncodeImage(runtime, prompt);

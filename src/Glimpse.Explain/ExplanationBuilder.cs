@@ -38,7 +38,11 @@ public static class ExplanationBuilder
                 runtime.Model.DType.ToString().ToLowerInvariant(), runtime.Model.Device.type.ToString().ToLowerInvariant()),
             Method = explainer.Method,
             Approximate = explainer.Approximate,
-            Options = relevance.Options,
+            // The precision is a property of the run, not of the method: every method's options record it.
+            Options = new SortedDictionary<string, string>(relevance.Options.ToDictionary())
+            {
+                ["precision"] = ModelLoadOptions.PrecisionName(runtime.Model.DType),
+            },
             Question = prompt.Question,
             Answer = answer.Text,
             PromptTokens = promptTokens,

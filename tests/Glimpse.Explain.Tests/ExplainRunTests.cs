@@ -38,6 +38,7 @@ public class ExplainRunTests
         var r = outcome.Result;
 
         Assert.Equal(method, r.Method);
+        Assert.Equal("float32", r.Options["precision"]);
         Assert.Equal(method == "glimpse-fast", r.Approximate);
         Assert.Equal(5, r.AnswerTokens.Count);
         Assert.Equal(r.ImageMap.Layout.TokenCount, r.ImageMap.Values.Length);

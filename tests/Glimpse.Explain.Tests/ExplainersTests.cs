@@ -1,4 +1,5 @@
 using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests;
 

@@ -12,5 +12,6 @@ internal static class BenchCommand
         RuntimeBench.Create(),
         ExplainBench.Create(),
         SoakBench.Create(),
+        PrecisionBench.Create(),
     };
 }

@@ -1,3 +1,4 @@
+using Glimpse.Core.Methods;
 using System.CommandLine;
 using Glimpse.Core.Images;
 using Glimpse.Model;
@@ -32,6 +33,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "cpu",
     };
 
+    /// <summary>The precision and device options of explain and eval.</summary>
+    /// <summary>How to load the model for <paramref name="precision"/> (the option table's <c>--precision</c>) on the chosen device.</summary>
+    public static ModelLoadOptions LoadOptions(ModelPrecision precision, ParseResult parse, Option<string> device) =>
+        ModelLoadOptions.For(precision, CheckedDevice(parse.GetValue(device)));
+
     public static ModelLoadOptions LoadOptions(ParseResult parse, Option<string> dtype, Option<string> device)
     {
         var type = parse.GetValue(dtype) switch
@@ -42,12 +48,17 @@ internal static class CommonOptions
             "float16" => torch.ScalarType.Float16,
             var other => throw new UserInputException($"--dtype '{other}' is not one of float32, float64, bfloat16, float16."),
         };
-        string where = parse.GetValue(device) ?? "cpu";
+        return new ModelLoadOptions { DType = type, Device = CheckedDevice(parse.GetValue(device)) };
+    }
+
+    private static string CheckedDevice(string? device)
+    {
+        string where = device ?? "cpu";
         if (where.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
             throw new UserInputException($"--device {where}: CUDA is not available in this build or on this machine.");
         if (where != "cpu" && !where.StartsWith("cuda", StringComparison.Ordinal))
             throw new UserInputException($"--device '{where}' is not cpu or cuda.");
-        return new ModelLoadOptions { DType = type, Device = where };
+        return where;
     }
 
     /// <summary>The model folder given, else the bundled demo model.</summary>

@@ -38,11 +38,10 @@ internal static class EvalCommand
         var examples = new Option<int>("--examples") { Description = "Items shown with their overlays in eval.html.", DefaultValueFactory = _ => 4 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random control, tie-breaking and bootstrap (and of a generated source).", DefaultValueFactory = _ => 0 };
         var methodOptions = new MethodOptionFlags();
-        var dtype = CommonOptions.DType();
         var device = CommonOptions.Device();
         var command = new Command("eval", "Benchmark explanation methods on a dataset: faithfulness (deletion, insertion) and alignment with reference masks or maps.")
         {
-            model, data, methods, count, output, maxNewTokens, steps, batch, blur, noFaithfulness, grid, examples, seed, dtype, device,
+            model, data, methods, count, output, maxNewTokens, steps, batch, blur, noFaithfulness, grid, examples, seed, device,
         };
         foreach (var option in methodOptions.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
@@ -69,7 +68,7 @@ internal static class EvalCommand
             options.Validate();
             string modelDir = CommonOptions.ResolveModel(parse.GetValue(model));
             string dataName = CommonOptions.Require(parse.GetValue(data), "--data");
-            var load = CommonOptions.LoadOptions(parse, dtype, device);
+            var load = CommonOptions.LoadOptions(settings.Precision, parse, device);
             // The data is opened (and checked line by line) before the model loads: a bad folder fails in a second.
             var source = EvalSources.Open(dataName, new EvalSourceRequest(parse.GetValue(count), options.Seed));
             string outDir = Path.GetFullPath(parse.GetValue(output)!);

@@ -26,11 +26,10 @@ internal static class ExplainCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "glimpse-out" };
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Longest answer, in tokens.", DefaultValueFactory = _ => 32 };
         var methodOptions = new MethodOptionFlags();
-        var dtype = CommonOptions.DType();
         var device = CommonOptions.Device();
         var command = new Command("explain", "Answer a question about an image and explain what the answer rests on.")
         {
-            model, image, prompt, method, output, maxNewTokens, dtype, device,
+            model, image, prompt, method, output, maxNewTokens, device,
         };
         foreach (var option in methodOptions.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
@@ -42,8 +41,9 @@ internal static class ExplainCommand
             {
                 MaxNewTokens = parse.GetValue(maxNewTokens),
                 PerTokenMaps = settings.Glimpse.PerTokenMaps,
+                Precision = settings.Precision,
             };
-            var job = new ExplainJob(CommonOptions.ResolveModel(parse.GetValue(model)), request, settings.Normalization, CommonOptions.LoadOptions(parse, dtype, device));
+            var job = new ExplainJob(CommonOptions.ResolveModel(parse.GetValue(model)), request, settings.Normalization, CommonOptions.LoadOptions(settings.Precision, parse, device));
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
             var result = Run(job, outDir);
             AnsiConsole.MarkupLine($"[bold]Answer:[/] {Markup.Escape(result.Answer)}");

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Glimpse.Core.Images;
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Explain;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;

@@ -51,4 +51,6 @@ public sealed record EvalRun
     public required IReadOnlyList<EvalRecord> Records { get; init; }
     public required IReadOnlyList<EvalExample> Examples { get; init; }
     public required double Seconds { get; init; }
+    /// <summary>The model's precision by name (float32, bfloat16-mixed).</summary>
+    public string Precision { get; init; } = ModelPrecision.Float32.Name();
 }

@@ -27,7 +27,8 @@ public static class EvalSummaryJson
             ["schema_version"] = SchemaVersion,
             ["model"] = new JsonObject
             {
-                ["name"] = run.Model.Name, ["model_type"] = run.Model.ModelType, ["dtype"] = run.Model.DType, ["device"] = run.Model.Device,
+                ["name"] = run.Model.Name, ["model_type"] = run.Model.ModelType, ["dtype"] = run.Model.DType, ["precision"] = run.Precision,
+                ["device"] = run.Model.Device,
             },
             ["data"] = run.Data,
             ["items"] = run.Items,

@@ -154,6 +154,14 @@ public static class ExplainOptions
             Description = "How heatmap.png, overlay.png and report.html normalise the map (result.json keeps raw values).",
             Read = s => Name(s.Normalization), Apply = (s, v) => s with { Normalization = Parse<MapNormalization>((string)v) },
         },
+        new ExplainOption
+        {
+            Name = "precision", Kind = OptionKind.Choice, Families = Every, Choices = ModelPrecisions.Names,
+            Description = "The model's precision: bfloat16-mixed stores and multiplies weights in bfloat16 (half the memory) while the " +
+                          "attention probabilities, their gradients and the explanation stay float32.",
+            // Not among a method's reported options: result.json records the precision the model actually ran in.
+            Read = s => s.Precision.Name(), Apply = (s, v) => s with { Precision = ModelPrecisions.Parse((string)v) },
+        },
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(o => o.Name)];

@@ -55,6 +55,7 @@ public static class EvalRunner
             Records = records,
             Examples = examples,
             Seconds = clock.Elapsed.TotalSeconds,
+            Precision = ModelLoadOptions.PrecisionName(model.DType),
         };
     }
 

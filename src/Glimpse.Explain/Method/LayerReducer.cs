@@ -1,3 +1,5 @@
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using TorchSharp;
 using static TorchSharp.torch;
 

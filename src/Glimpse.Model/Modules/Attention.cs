@@ -96,8 +96,8 @@ public static class AttentionKernel
             if (recorder is null)
                 return torch.nn.functional.scaled_dot_product_attention(q, k, v, additiveMask.to(q.dtype)).MoveToOuterDisposeScope();
             var masked = q.matmul(k.transpose(-1, -2)) * (1.0 / Math.Sqrt(q.shape[^1])) + additiveMask.to(q.dtype);
-            var maskedProbs = recorder.Record(torch.nn.functional.softmax(masked, -1, float32).to(q.dtype));
-            return maskedProbs.matmul(v).MoveToOuterDisposeScope();
+            var maskedProbs = recorder.Record(torch.nn.functional.softmax(masked, -1, float32).to(KeptDType(q.dtype)));
+            return maskedProbs.to(q.dtype).matmul(v).MoveToOuterDisposeScope();
         }
         if (recorder is null)
         {
@@ -112,9 +112,17 @@ public static class AttentionKernel
         var scores = q.matmul(k.transpose(-1, -2)) * (1.0 / Math.Sqrt(q.shape[^1]));   // [B, H, Nq, Nk]
         if (causal && nq > 1) scores = scores + CausalMask(nq, nk, scores.dtype, scores.device);
         // Softmax in float32 (as Hugging Face does); masked entries come out exactly 0.
-        var probs = recorder.Record(torch.nn.functional.softmax(scores, -1, float32).to(q.dtype));
-        return probs.matmul(v).MoveToOuterDisposeScope();
+        var probs = recorder.Record(torch.nn.functional.softmax(scores, -1, float32).to(KeptDType(q.dtype)));   // [B, H, Nq, Nk]
+        // A 16-bit model multiplies the probabilities rounded to its dtype (the forward is Hugging Face's in that dtype);
+        // the kept float32 tensor is the one gradients arrive at, so they too are float32 there.
+        return probs.to(q.dtype).matmul(v).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The dtype recorded probabilities are kept in: float32 for a float32 or 16-bit model (mixed precision: explainers
+    /// read these tensors and their gradients, and bfloat16 rounding is visible in the maps), float64 for a float64 one.
+    /// </summary>
+    public static ScalarType KeptDType(ScalarType modelDType) => modelDType == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
 
     /// <summary>Additive mask [Nq, Nk]: the dtype's minimum above the shifted diagonal, 0 elsewhere.</summary>
     private static Tensor CausalMask(long nq, long nk, ScalarType dtype, Device device) =>

@@ -149,6 +149,7 @@ public sealed partial class JobProcessor(
         {
             MaxNewTokens = manifest.MaxNewTokens,
             PerTokenMaps = settings.Glimpse.PerTokenMaps,
+            Precision = settings.Precision,
         };
         ReportContent content;
         ExplainOutcome outcome;

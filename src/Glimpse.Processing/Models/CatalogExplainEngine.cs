@@ -26,7 +26,7 @@ public sealed class CatalogExplainEngine(IModelCatalog catalog) : IExplainEngine
         Task<ExplainOutcome> run;
         try
         {
-            var runtime = await catalog.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
+            var runtime = await catalog.GetAsync(modelId, request.Precision, cancellationToken).ConfigureAwait(false);
             run = Task.Run(() => ExplainRun.Execute(runtime, request, cancellation: cancellationToken), CancellationToken.None);
             _lastRun = run;
         }

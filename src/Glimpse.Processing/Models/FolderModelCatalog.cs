@@ -1,3 +1,4 @@
+using Glimpse.Core.Methods;
 using Glimpse.Model;
 using Glimpse.Pipeline.Models;
 
@@ -5,13 +6,13 @@ namespace Glimpse.Processing.Models;
 
 /// <summary>
 /// Models from a mounted folder, named as <see cref="ModelFolders"/> says (a subfolder with a <c>config.json</c>, named by
-/// a model id). The folder is listed once, at construction; a model is opened on its first job and stays open until the
-/// catalog is disposed.
+/// a model id). The folder is listed once, at construction; a model is opened on the first job that asks for it in a
+/// precision (float32 unless the job's options say otherwise) and stays open in that precision until the catalog is disposed.
 /// </summary>
 public sealed class FolderModelCatalog : IModelCatalog, IDisposable
 {
     private readonly IReadOnlyDictionary<string, string> _folders;
-    private readonly Dictionary<string, VisionLanguageRuntime> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string ModelId, ModelPrecision Precision), VisionLanguageRuntime> _open = [];
     private readonly SemaphoreSlim _loading = new(1, 1);
     private readonly ModelLoadOptions _loadOptions;
 
@@ -23,7 +24,10 @@ public sealed class FolderModelCatalog : IModelCatalog, IDisposable
 
     public IReadOnlyCollection<string> ModelIds => [.. _folders.Keys];
 
-    public async Task<VisionLanguageRuntime> GetAsync(string modelId, CancellationToken cancellationToken)
+    public Task<VisionLanguageRuntime> GetAsync(string modelId, CancellationToken cancellationToken) =>
+        GetAsync(modelId, ModelPrecision.Float32, cancellationToken);
+
+    public async Task<VisionLanguageRuntime> GetAsync(string modelId, ModelPrecision precision, CancellationToken cancellationToken)
     {
         if (!_folders.TryGetValue(modelId, out string? folder))
             throw new ArgumentException($"Model '{modelId}' is not in the catalog; known: {string.Join(", ", _folders.Keys.Order())}.", nameof(modelId));
@@ -31,10 +35,11 @@ public sealed class FolderModelCatalog : IModelCatalog, IDisposable
         await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_open.TryGetValue(modelId, out var runtime)) return runtime;
+            if (_open.TryGetValue((modelId, precision), out var runtime)) return runtime;
             // A failed load is not remembered, so a later job tries again (the mount may not have been ready).
-            runtime = await Task.Run(() => VisionLanguageRuntime.Open(folder, _loadOptions), cancellationToken).ConfigureAwait(false);
-            _open[modelId] = runtime;
+            var load = ModelLoadOptions.For(precision, _loadOptions.Device);
+            runtime = await Task.Run(() => VisionLanguageRuntime.Open(folder, load), cancellationToken).ConfigureAwait(false);
+            _open[(modelId, precision)] = runtime;
             return runtime;
         }
         finally

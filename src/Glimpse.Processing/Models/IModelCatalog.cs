@@ -1,3 +1,4 @@
+using Glimpse.Core.Methods;
 using Glimpse.Model;
 using Glimpse.Pipeline.Models;
 
@@ -8,6 +9,11 @@ public interface IModelCatalog
 {
     IReadOnlyCollection<string> ModelIds { get; }
 
-    /// <summary>The open runtime for the id (loaded on first use); an <see cref="ArgumentException"/> for an id not in <see cref="ModelIds"/>.</summary>
-    Task<VisionLanguageRuntime> GetAsync(string modelId, CancellationToken cancellationToken);
+    /// <summary>The open float32 runtime for the id (loaded on first use); an <see cref="ArgumentException"/> for an id not in <see cref="ModelIds"/>.</summary>
+    Task<VisionLanguageRuntime> GetAsync(string modelId, CancellationToken cancellationToken) =>
+        GetAsync(modelId, ModelPrecision.Float32, cancellationToken);
+
+    /// <summary>The open runtime for the id in <paramref name="precision"/> (loaded on first use; each precision is a
+    /// model of its own); an <see cref="ArgumentException"/> for an id not in <see cref="ModelIds"/>.</summary>
+    Task<VisionLanguageRuntime> GetAsync(string modelId, ModelPrecision precision, CancellationToken cancellationToken);
 }

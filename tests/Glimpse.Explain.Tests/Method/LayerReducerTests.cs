@@ -1,3 +1,5 @@
+using Glimpse.Core.Methods;
+using Glimpse.Core.Results;
 using Glimpse.Model.Tests;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -48,6 +48,7 @@ public sealed class ManifestValidatorTests
             Assert.Null(validation.Manifest.CorrelationId);
             Assert.Empty(validation.Manifest.Tags);
             Assert.Equal(new GlimpseOptions(), validation.Settings!.Glimpse);
+            Assert.Equal(ModelPrecision.Float32, validation.Settings.Precision);
         }
     }
 
@@ -59,7 +60,7 @@ public sealed class ManifestValidatorTests
             ["lambda"] = 2.0, ["epsilon"] = 0.001, ["depth_lambda"] = -1.5, ["depth_prior"] = false, ["head_weighting"] = "mean",
             ["row_normalize"] = false, ["layer_fraction"] = 0.25, ["token_weights"] = "confidence", ["target"] = "log-prob",
             ["grad_region"] = "full", ["exclude_self"] = false, ["per_token_maps"] = true, ["chunk_size"] = 3,
-            ["memory_budget_mib"] = 64, ["normalize"] = "rank",
+            ["memory_budget_mib"] = 64, ["normalize"] = "rank", ["precision"] = "bfloat16-mixed",
         };
         Assert.Equal(ExplainOptions.Names.Order(), options.Select(o => o.Key).Order());
 
@@ -72,6 +73,7 @@ public sealed class ManifestValidatorTests
             GradientRegion = GradientRegion.Full, ExcludeSelf = false, PerTokenMaps = true, ChunkSize = 3, MemoryBudgetBytes = 64L << 20,
         }, settings.Glimpse);
         Assert.Equal(MapNormalization.Rank, settings.Normalization);
+        Assert.Equal(ModelPrecision.BFloat16Mixed, settings.Precision);
     }
 
     public static TheoryData<string, string> BrokenManifests()
@@ -113,6 +115,7 @@ public sealed class ManifestValidatorTests
             { Json(valid.With("options", new JsonObject { ["chunk_size"] = 1.5 })), "options.chunk_size must be a whole number in [0, 1024]" },
             { Json(valid.With("options", new JsonObject { ["depth_prior"] = "yes" })), "options.depth_prior must be true or false" },
             { Json(valid.With("options", new JsonObject { ["normalize"] = "log" })), "options.normalize must be one of \"minmax\", \"percentile\", \"rank\"" },
+            { Json(valid.With("options", new JsonObject { ["precision"] = "bfloat16" })), "options.precision must be one of \"float32\", \"bfloat16-mixed\", not \"bfloat16\"" },
             { Json(valid.With("options", new JsonObject { ["fast"] = true })), "options.fast is not an option; known: chunk_size" },
             { Json(valid.With("max_new_tokens", 0)), "max_new_tokens must be a whole number in [1, 256], not 0" },
             { Json(valid.With("max_new_tokens", 100000)), "max_new_tokens must be a whole number in [1, 256], not 100000" },
