@@ -1,7 +1,5 @@
 using Glimpse.Core.Methods;
-using Glimpse.Core.Rendering;
 using Glimpse.Core.Reports;
-using Glimpse.Core.Results;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Scenes;
 using Glimpse.Demo.Training;

@@ -4,7 +4,6 @@ using Glimpse.Core.Methods;
 using Glimpse.Core.Results;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
 using TorchSharp;
 
 namespace Glimpse.Explain;

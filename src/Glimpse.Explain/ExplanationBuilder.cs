@@ -1,4 +1,3 @@
-using Glimpse.Core.Methods;
 using Glimpse.Core.Results;
 using Glimpse.Model;
 

@@ -1,9 +1,6 @@
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
-using Glimpse.Model.Processing;
 using static TorchSharp.torch;
 
 namespace Glimpse.Explain;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model.Generation;
 using TorchSharp;
 using static TorchSharp.torch;

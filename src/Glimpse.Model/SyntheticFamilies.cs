@@ -1,7 +1,6 @@
 using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Families.LlavaNext;
-using Glimpse.Model.Processing;
 using TorchSharp;
 
 namespace Glimpse.Model;

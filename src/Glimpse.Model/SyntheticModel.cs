@@ -1,12 +1,10 @@
 using Glimpse.Core.Images;
-using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Families.Idefics3;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Families.LlavaNext;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen3VL;
-using Glimpse.Model.Processing;
 using TorchSharp;
 
 namespace Glimpse.Model;

@@ -2,8 +2,6 @@ using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Processing.Hosting;
 using Glimpse.Processing.Jobs;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 // The worker (the GPU Container App): receives one job at a time from the configured transport, runs it on the warm
 // model and writes its results. Configuration: Glimpse__* environment variables (see the README's Hosts section).

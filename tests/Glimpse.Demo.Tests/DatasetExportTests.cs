@@ -2,8 +2,6 @@ using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Scenes;
-using Glimpse.Explain.Evaluation;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Demo.Tests;
 

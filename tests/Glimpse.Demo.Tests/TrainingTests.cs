@@ -1,4 +1,3 @@
-using Glimpse.Core.Images;
 using Glimpse.Demo.ModelFiles;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Training;

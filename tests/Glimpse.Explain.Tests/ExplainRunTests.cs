@@ -1,9 +1,7 @@
 using Glimpse.Core.Images;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
 using Glimpse.Model.Tests;
 
 namespace Glimpse.Explain.Tests;

@@ -1,13 +1,11 @@
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
 using Glimpse.Core.Results;
 using Glimpse.Explain.Evaluation;
 using Glimpse.Explain.Tests.Evaluation;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
 using Glimpse.Model.Tests;
 
 namespace Glimpse.Explain.Tests;

@@ -1,6 +1,3 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
-
 namespace Glimpse.Explain.Tests;
 
 public class ProcessMemoryTests

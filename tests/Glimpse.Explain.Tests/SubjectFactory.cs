@@ -1,6 +1,4 @@
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Processing;
 using Glimpse.Model.Tests;

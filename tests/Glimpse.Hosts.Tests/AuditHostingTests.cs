@@ -1,14 +1,11 @@
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Results;
 using Glimpse.Functions;
 using Glimpse.Pipeline.Audits;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Pipeline.Tests;
-using Glimpse.Processing.Hosting;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

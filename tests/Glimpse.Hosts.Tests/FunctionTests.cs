@@ -5,8 +5,6 @@ using Glimpse.Functions;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Pipeline.Tests;
-using Glimpse.Processing.Hosting;
-using Glimpse.Processing.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

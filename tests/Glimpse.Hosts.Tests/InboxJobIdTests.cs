@@ -1,7 +1,6 @@
 using Azure;
 using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
-using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Hosts.Tests;
 

@@ -1,13 +1,9 @@
 using Azure.Storage.Blobs.Models;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
 using Glimpse.Explain;
 using Glimpse.Pipeline.Handlers;
-using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Tests;
-using Glimpse.Processing.Jobs;
 using Glimpse.Processing.Models;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,6 @@
 using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Families.Idefics3;
-using Glimpse.Model.Generation;
 using Glimpse.Model.Processing;
 using Glimpse.Model.Text;
 using TorchSharp;

@@ -3,7 +3,6 @@ using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Families;
-using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Families.LlavaNext;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Modules;

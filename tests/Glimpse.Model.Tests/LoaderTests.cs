@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Generation;
-using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 

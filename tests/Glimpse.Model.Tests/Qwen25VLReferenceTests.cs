@@ -1,9 +1,6 @@
 using Glimpse.Core.Images;
-using Glimpse.Model.Architectures;
-using Glimpse.Model.Configuration;
 using Glimpse.Model.Families.Qwen25VL;
 using Glimpse.Model.Families.Qwen2VL;
-using Glimpse.Model.Generation;
 using Glimpse.Model.Modules;
 using Glimpse.Model.Processing;
 using TorchSharp;

@@ -1,10 +1,8 @@
 using Glimpse.Core.Images;
-using Glimpse.Model.Architectures;
 using Glimpse.Model.Families.Qwen2VL;
 using Glimpse.Model.Families.Qwen3VL;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Modules;
-using Glimpse.Model.Processing;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,7 +1,5 @@
 using Glimpse.Core.Images;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
-using TorchSharp;
 
 namespace Glimpse.Model.Tests;
 

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Azure;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Results;
 using Glimpse.Pipeline.Audits;
 using Glimpse.Pipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;

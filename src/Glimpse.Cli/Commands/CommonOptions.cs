@@ -2,7 +2,6 @@ using Glimpse.Core.Methods;
 using System.CommandLine;
 using Glimpse.Core.Images;
 using Glimpse.Model;
-using Glimpse.Model.Processing;
 using Glimpse.Pipeline.Hosting;
 using Spectre.Console;
 using TorchSharp;

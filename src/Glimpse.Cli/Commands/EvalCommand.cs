@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
-using Glimpse.Explain;
 using Glimpse.Explain.Evaluation;
 using Glimpse.Model;
 using Spectre.Console;

@@ -1,12 +1,10 @@
 using System.CommandLine;
 using Glimpse.Core.Images;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Rendering;
 using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
 using Glimpse.Explain;
 using Glimpse.Model;
-using Glimpse.Model.Processing;
 using Spectre.Console;
 
 namespace Glimpse.Cli.Commands;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Glimpse.Core.Images;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Cli.Commands;
 

@@ -1,11 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Explain;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
-using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Generation;
 using Glimpse.Model.Modules;
 using Spectre.Console;

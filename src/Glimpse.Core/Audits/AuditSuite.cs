@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Core.Validation;
 
 namespace Glimpse.Core.Audits;

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Evaluation;
 

@@ -1,5 +1,4 @@
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
 using Glimpse.Core.Results;
 

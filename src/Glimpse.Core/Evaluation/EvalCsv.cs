@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Evaluation;
 

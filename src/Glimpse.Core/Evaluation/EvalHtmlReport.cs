@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Net;
-using System.Reflection;
 using System.Text;
 using Glimpse.Core.Methods;
 using Glimpse.Core.Reports;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Evaluation;
 

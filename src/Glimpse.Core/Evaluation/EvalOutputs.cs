@@ -1,6 +1,3 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
-
 namespace Glimpse.Core.Evaluation;
 
 /// <summary>The paths of the files <see cref="EvalOutputs.Write"/> wrote.</summary>

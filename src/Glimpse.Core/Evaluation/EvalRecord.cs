@@ -1,6 +1,3 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
-
 namespace Glimpse.Core.Evaluation;
 
 /// <summary>How well one map agrees with one reference, on the comparison grid (see <see cref="SaliencyMetrics"/>).</summary>

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Evaluation;
 

@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using SkiaSharp;
 
 namespace Glimpse.Core.Evaluation;

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Evaluation;
 

@@ -1,5 +1,4 @@
 using Glimpse.Core.Rendering;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Methods;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using SkiaSharp;
 
 namespace Glimpse.Core.Rendering;

@@ -1,5 +1,3 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using SkiaSharp;
 
 namespace Glimpse.Core.Rendering;

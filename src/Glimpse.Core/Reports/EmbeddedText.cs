@@ -1,6 +1,4 @@
 using System.Reflection;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Reports;
 

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Reports;
 

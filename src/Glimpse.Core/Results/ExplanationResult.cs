@@ -1,5 +1,3 @@
-using Glimpse.Core.Methods;
-
 namespace Glimpse.Core.Results;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 
 namespace Glimpse.Core.Results;
 

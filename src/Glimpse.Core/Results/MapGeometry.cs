@@ -1,6 +1,4 @@
-using Glimpse.Core.Contracts;
 using Glimpse.Core.Images;
-using Glimpse.Core.Reports;
 
 namespace Glimpse.Core.Results;
 

@@ -1,9 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
-using Glimpse.Core.Reports;
 
 namespace Glimpse.Core.Results;
 

@@ -1,9 +1,5 @@
 using System.Text.Json;
-using Glimpse.Core.Audits;
-using Glimpse.Core.Contracts;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Reports;
 
 namespace Glimpse.Core.Results;
 

@@ -1,5 +1,4 @@
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 
 namespace Glimpse.Core.Validation;
 

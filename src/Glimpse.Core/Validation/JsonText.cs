@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Glimpse.Core.Methods;
 
 namespace Glimpse.Core.Validation;
 

@@ -1,5 +1,3 @@
-using Glimpse.Core.Methods;
-
 namespace Glimpse.Core.Validation;
 
 /// <summary>Bounds a manifest must keep. The defaults are generous for people and tight enough for a service.</summary>

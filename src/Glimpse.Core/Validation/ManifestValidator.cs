@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Core.Validation;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Glimpse.Core.Evaluation;
 using Glimpse.Demo.Scenes;
-using Glimpse.Explain.Evaluation;
 
 namespace Glimpse.Demo.Questions;
 

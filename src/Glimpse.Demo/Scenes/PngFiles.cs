@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Glimpse.Core.Images;
-using Glimpse.Model.Processing;
 using SkiaSharp;
 
 namespace Glimpse.Demo.Scenes;

@@ -4,10 +4,8 @@ using Glimpse.Core.Images;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Scenes;
 using Glimpse.Model;
-using Glimpse.Model.Architectures;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using Glimpse.Core.Images;
 using Glimpse.Demo.ModelFiles;
 using Glimpse.Demo.Questions;
 using Glimpse.Model;
-using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Processing;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Glimpse.Core.Images;
 using Glimpse.Demo.Questions;
 using Glimpse.Demo.Scenes;
 using Glimpse.Model.Processing;

@@ -1,5 +1,3 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model.Generation;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Baselines;
 

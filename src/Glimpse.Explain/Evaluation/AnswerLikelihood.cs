@@ -1,6 +1,3 @@
-using Glimpse.Core.Evaluation;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model.Architectures;
 using TorchSharp;
 using static TorchSharp.torch;

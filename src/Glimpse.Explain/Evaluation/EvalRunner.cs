@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Results;
 using Glimpse.Model;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
 using TorchSharp;
 
 namespace Glimpse.Explain.Evaluation;

@@ -1,6 +1,4 @@
 using Glimpse.Core.Evaluation;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;
 using TorchSharp;

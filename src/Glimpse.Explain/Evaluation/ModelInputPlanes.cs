@@ -1,10 +1,6 @@
-using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Processing;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Glimpse.Explain.Evaluation;

@@ -1,7 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Explain;
 

@@ -1,5 +1,4 @@
 using Glimpse.Core.Images;
-using Glimpse.Model.Processing;
 using static TorchSharp.torch;
 
 namespace Glimpse.Model.Architectures;

@@ -1,5 +1,3 @@
-using Glimpse.Core.Images;
-
 namespace Glimpse.Model.Processing;
 
 /// <summary>Per-channel (R, G, B) mean and standard deviation for normalisation.</summary>

@@ -1,4 +1,3 @@
-using Glimpse.Core.Images;
 using Glimpse.Model.Families;
 
 namespace Glimpse.Model.Processing;

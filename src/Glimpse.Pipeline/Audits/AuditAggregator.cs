@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
-using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Telemetry;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Azure.Storage.Blobs;
-using Glimpse.Core.Audits;
-using Glimpse.Core.Results;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

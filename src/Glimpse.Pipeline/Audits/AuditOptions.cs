@@ -1,6 +1,3 @@
-using Glimpse.Core.Audits;
-using Glimpse.Core.Results;
-
 namespace Glimpse.Pipeline.Audits;
 
 /// <summary>How audits run (configuration section <c>Glimpse:Audits</c>, e.g. <c>Glimpse__Audits__DefaultModel</c>).</summary>

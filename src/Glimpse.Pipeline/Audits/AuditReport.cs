@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Reports;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Evaluation;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 

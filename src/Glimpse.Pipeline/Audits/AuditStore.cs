@@ -1,9 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Results;
 using Glimpse.Pipeline.Storage;
 
 namespace Glimpse.Pipeline.Audits;

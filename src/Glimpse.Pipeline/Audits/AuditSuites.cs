@@ -3,8 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Glimpse.Core.Audits;
 using Glimpse.Core.Evaluation;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Core.Validation;
 
 namespace Glimpse.Pipeline.Audits;

@@ -1,7 +1,5 @@
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Evaluation;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

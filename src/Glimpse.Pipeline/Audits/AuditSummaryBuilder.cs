@@ -1,8 +1,6 @@
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Pipeline.Audits;
 

@@ -6,7 +6,6 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Validation;
 using Glimpse.Pipeline.Storage;
 using Microsoft.Extensions.Logging;

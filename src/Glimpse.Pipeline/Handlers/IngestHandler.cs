@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Validation;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Telemetry;

@@ -1,5 +1,3 @@
-using Glimpse.Core.Contracts;
-
 namespace Glimpse.Pipeline.Handlers;
 
 public enum IngestDecision

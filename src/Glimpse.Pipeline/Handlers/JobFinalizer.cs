@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
 using Glimpse.Pipeline.Storage;
 using Glimpse.Pipeline.Telemetry;

@@ -1,5 +1,3 @@
-using Glimpse.Core.Audits;
-using Glimpse.Core.Results;
 using Glimpse.Pipeline.Audits;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,19 +1,14 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Glimpse.Core.Audits;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Core.Validation;
 using Glimpse.Pipeline.Audits;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Storage;
-using Glimpse.Pipeline.Transport;
 using Glimpse.Pipeline.Transport.ServiceBus;
 using Glimpse.Pipeline.Transport.StorageQueues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Glimpse.Pipeline.Hosting;

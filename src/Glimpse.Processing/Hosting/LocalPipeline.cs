@@ -2,7 +2,6 @@ using Azure.Storage.Queues;
 using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Hosting;
-using Glimpse.Pipeline.Models;
 using Glimpse.Pipeline.Transport.StorageQueues;
 using Glimpse.Processing.Models;
 using Microsoft.Extensions.Configuration;

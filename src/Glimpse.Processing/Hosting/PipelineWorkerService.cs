@@ -2,7 +2,6 @@ using Azure.Storage.Blobs;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Hosting;
 using Glimpse.Pipeline.Models;
-using Glimpse.Processing.Jobs;
 using Glimpse.Processing.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

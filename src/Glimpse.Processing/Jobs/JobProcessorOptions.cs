@@ -1,6 +1,4 @@
-using Glimpse.Core.Methods;
 using Glimpse.Core.Validation;
-using Glimpse.Pipeline.Handlers;
 
 namespace Glimpse.Processing.Jobs;
 

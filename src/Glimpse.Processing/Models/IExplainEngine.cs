@@ -1,7 +1,4 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Explain;
-using Glimpse.Pipeline.Models;
 
 namespace Glimpse.Processing.Models;
 

@@ -1,6 +1,5 @@
 using Glimpse.Core.Methods;
 using Glimpse.Model;
-using Glimpse.Pipeline.Models;
 
 namespace Glimpse.Processing.Models;
 

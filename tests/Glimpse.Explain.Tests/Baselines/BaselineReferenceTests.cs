@@ -1,5 +1,3 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Explain.Baselines;
 using Glimpse.Model.Tests;
 using TorchSharp;

@@ -1,10 +1,7 @@
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Results;
-using Glimpse.Explain.Evaluation;
 using Glimpse.Explain.Tests.Report;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Tests.Evaluation;
 

@@ -2,8 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Glimpse.Core.Evaluation;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Explain.Evaluation;
 using Glimpse.Explain.Tests.Report;
 using Glimpse.Model;

@@ -1,10 +1,6 @@
 using System.Runtime.InteropServices;
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
-using Glimpse.Explain.Evaluation;
-using Glimpse.Model.Processing;
 using SkiaSharp;
 
 namespace Glimpse.Explain.Tests.Evaluation;

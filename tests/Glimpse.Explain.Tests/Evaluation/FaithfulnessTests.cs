@@ -1,7 +1,5 @@
 using Glimpse.Core.Evaluation;
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Explain.Evaluation;
 using Glimpse.Model;
 using Glimpse.Model.Architectures;

@@ -1,7 +1,4 @@
 using Glimpse.Core.Evaluation;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
-using Glimpse.Explain.Evaluation;
 
 namespace Glimpse.Explain.Tests.Evaluation;
 

@@ -1,5 +1,4 @@
 using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Model.Tests;
 using TorchSharp;
 

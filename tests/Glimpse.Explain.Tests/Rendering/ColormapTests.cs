@@ -1,6 +1,4 @@
-using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
-using Glimpse.Core.Results;
 using SkiaSharp;
 
 namespace Glimpse.Explain.Tests.Rendering;

@@ -4,7 +4,6 @@ using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
 using Glimpse.Core.Results;
 using Glimpse.Explain.Tests.Report;
-using Glimpse.Model.Processing;
 using SkiaSharp;
 
 namespace Glimpse.Explain.Tests.Rendering;

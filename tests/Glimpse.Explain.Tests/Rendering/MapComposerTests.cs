@@ -3,7 +3,6 @@ using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
 using Glimpse.Core.Results;
 using Glimpse.Explain.Tests.Report;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Tests.Rendering;
 

@@ -1,6 +1,5 @@
 using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests.Rendering;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests.Report;
 

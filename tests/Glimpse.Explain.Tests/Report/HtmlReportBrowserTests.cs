@@ -1,10 +1,8 @@
 using System.Text.RegularExpressions;
 using Glimpse.Core.Images;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Rendering;
 using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Tests.Report;
 

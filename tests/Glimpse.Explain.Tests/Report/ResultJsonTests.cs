@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Rendering;
-using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
 
 namespace Glimpse.Explain.Tests.Report;

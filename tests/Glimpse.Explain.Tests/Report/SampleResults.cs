@@ -1,7 +1,5 @@
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Results;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Explain.Tests.Report;
 

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Glimpse.Core.Images;
 using Glimpse.Model.Families.Llava;
 using Glimpse.Model.Generation;
-using Glimpse.Model.Processing;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using Glimpse.Core.Images;
-using Glimpse.Model.Processing;
 using SkiaSharp;
 
 namespace Glimpse.Model.Tests.Processing;

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Glimpse.Core.Images;
-using Glimpse.Model.Processing;
 using SkiaSharp;
 
 namespace Glimpse.Model.Tests.Processing;

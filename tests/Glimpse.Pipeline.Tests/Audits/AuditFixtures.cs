@@ -1,9 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
-using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Results;
 using Glimpse.Pipeline.Audits;
 using Microsoft.Extensions.Logging.Abstractions;
 using SkiaSharp;

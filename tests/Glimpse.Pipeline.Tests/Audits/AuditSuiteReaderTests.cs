@@ -4,8 +4,6 @@ using System.Text.RegularExpressions;
 using Glimpse.Core.Audits;
 using Glimpse.Core.Contracts;
 using Glimpse.Core.Evaluation;
-using Glimpse.Core.Results;
-using Glimpse.Explain.Evaluation;
 using Glimpse.Pipeline.Audits;
 using static Glimpse.Pipeline.Tests.Audits.AuditFixtures;
 

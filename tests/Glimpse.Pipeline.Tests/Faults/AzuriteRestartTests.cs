@@ -1,7 +1,6 @@
 using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Storage;
-using Glimpse.Processing.Jobs;
 using static Glimpse.Pipeline.Tests.Faults.FaultTestKit;
 
 namespace Glimpse.Pipeline.Tests.Faults;

@@ -3,7 +3,6 @@ using Azure.Storage.Blobs.Models;
 using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Transport;
-using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Pipeline.Tests.Faults;
 

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Glimpse.Core.Contracts;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Telemetry;
-using Glimpse.Processing.Jobs;
 
 namespace Glimpse.Pipeline.Tests.Handlers;
 

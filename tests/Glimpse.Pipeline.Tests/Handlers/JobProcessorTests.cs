@@ -1,5 +1,4 @@
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Transport;

@@ -1,6 +1,5 @@
 using Azure.Messaging.ServiceBus;
 using Glimpse.Core.Contracts;
-using Glimpse.Core.Reports;
 using Glimpse.Core.Results;
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Tests.Transport.Contract;

@@ -1,6 +1,5 @@
 using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Transport;
-using Glimpse.Processing.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Glimpse.Pipeline.Tests.Handlers;

@@ -1,7 +1,5 @@
 using Glimpse.Core.Methods;
-using Glimpse.Model;
 using Glimpse.Model.Tests;
-using Glimpse.Pipeline.Models;
 using Glimpse.Processing.Models;
 using static TorchSharp.torch;
 

@@ -1,7 +1,4 @@
-using Glimpse.Core.Methods;
-using Glimpse.Core.Results;
 using Glimpse.Explain;
-using Glimpse.Pipeline.Models;
 using Glimpse.Processing.Models;
 
 namespace Glimpse.Pipeline.Tests;

@@ -1,5 +1,4 @@
 using Glimpse.Model.Tests;
-using Glimpse.Pipeline.Models;
 using Glimpse.Processing.Models;
 
 namespace Glimpse.Pipeline.Tests;

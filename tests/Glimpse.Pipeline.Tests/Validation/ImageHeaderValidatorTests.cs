@@ -1,7 +1,5 @@
 using Glimpse.Core.Images;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Validation;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Pipeline.Tests.Validation;
 

@@ -1,10 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Glimpse.Core.Methods;
-using Glimpse.Core.Rendering;
-using Glimpse.Core.Results;
 using Glimpse.Core.Validation;
-using Glimpse.Explain;
 
 namespace Glimpse.Pipeline.Tests.Validation;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
-using Glimpse.Core.Methods;
 using Glimpse.Core.Validation;
 
 namespace Glimpse.Pipeline.Tests.Validation;

@@ -1,6 +1,5 @@
 using System.Text;
 using Glimpse.Core.Images;
-using Glimpse.Model.Processing;
 using Glimpse.Model.Text;
 
 namespace Glimpse.Model.Families.Idefics3;

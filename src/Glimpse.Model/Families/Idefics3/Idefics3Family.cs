@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Loading;

@@ -1,5 +1,4 @@
 using Glimpse.Core.Images;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Model.Families.LlavaNext;
 

@@ -1,7 +1,6 @@
 using Glimpse.Core.Images;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Families.Llava;
-using Glimpse.Model.Processing;
 
 namespace Glimpse.Model.Families.LlavaNext;
 

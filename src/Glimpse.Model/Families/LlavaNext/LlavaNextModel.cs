@@ -1,7 +1,6 @@
 using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Families.Llava;
-using Glimpse.Model.Processing;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

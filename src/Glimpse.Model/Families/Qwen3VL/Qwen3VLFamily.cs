@@ -1,4 +1,3 @@
-using Glimpse.Core.Images;
 using Glimpse.Model.Architectures;
 using Glimpse.Model.Configuration;
 using Glimpse.Model.Families.Qwen2VL;

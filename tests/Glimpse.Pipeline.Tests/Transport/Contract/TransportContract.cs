@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Glimpse.Core.Contracts;
-using Glimpse.Pipeline.Handlers;
 using Glimpse.Pipeline.Telemetry;
 using Glimpse.Pipeline.Transport;
 using Glimpse.Processing.Jobs;
