@@ -125,6 +125,8 @@ public static class ExplainOptions
             s => s.Glimpse.RowNormalize, (s, v) => s with { Glimpse = s.Glimpse with { RowNormalize = v } }),
         Number("layer_fraction", "Propagate only the deepest ceil(f·L) layers.", 0, true, 1,
             s => s.Glimpse.LayerFraction, (s, v) => s with { Glimpse = s.Glimpse with { LayerFraction = v } }),
+        Choice<PropagationRule>("propagation", "The propagation rule: doubled, R ← R + (I + αE)R (the method), or plain, R ← R + αE·R.",
+            s => s.Glimpse.Propagation, (s, v) => s with { Glimpse = s.Glimpse with { Propagation = v } }),
         Choice<TokenWeighting>("token_weights", "How answer tokens are weighted in the response-level maps.",
             s => s.Glimpse.TokenWeights, (s, v) => s with { Glimpse = s.Glimpse with { TokenWeights = v } }),
         Choice<GradientTarget>("target", "The scalar each answer token back-propagates.",

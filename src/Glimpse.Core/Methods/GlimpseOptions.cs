@@ -23,6 +23,15 @@ public enum TokenWeighting
     Uniform,
 }
 
+/// <summary>How the fused layer relevances E_l are propagated into R (public re-implementations differ here).</summary>
+public enum PropagationRule
+{
+    /// <summary>R ← R + (I + α_l E_l) R, i.e. R = Π(2I + α_l E_l), computed as Π(I + ½ α_l E_l) (the method, eqs. 11–13).</summary>
+    Doubled,
+    /// <summary>R ← R + α_l E_l R, i.e. R = Π(I + α_l E_l): the identity path weighs half as much against each layer.</summary>
+    Plain,
+}
+
 /// <summary>The scalar each answer token back-propagates.</summary>
 public enum GradientTarget
 {
@@ -49,6 +58,8 @@ public sealed record GlimpseOptions
     /// <summary>f: propagate only the deepest ceil(f·L) layers (the depth prior then runs over those).</summary>
     public double LayerFraction { get; init; } = 1.0;
     public TokenWeighting TokenWeights { get; init; } = TokenWeighting.Full;
+    /// <summary>The propagation rule of step 5 (<see cref="PropagationRule"/>).</summary>
+    public PropagationRule Propagation { get; init; } = PropagationRule.Doubled;
     public GradientTarget Target { get; init; } = GradientTarget.Logit;
     public GradientRegion GradientRegion { get; init; } = GradientRegion.Causal;
     /// <summary>Set R_t[q_t] (the identity path, not evidence) to 0 before any read.</summary>

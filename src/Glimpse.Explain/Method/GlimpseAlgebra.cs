@@ -77,15 +77,17 @@ public static class GlimpseAlgebra
     }
 
     /// <summary>
-    /// Step 5: row q of Π(2I + α_l E_l) / 2^L without forming any N×N product: r = e_q, then for the deepest layer
-    /// first, r ← r + ½ α_l (r E_l).
+    /// Step 5: row q of R without forming any N×N product: r = e_q, then for the deepest layer first r ← r + k α_l (r E_l).
+    /// With <see cref="PropagationRule.Doubled"/> (the method) R = Π(2I + α_l E_l) / 2^L, so k = ½ (the scale cancels in
+    /// every later ratio); with <see cref="PropagationRule.Plain"/> R = Π(I + α_l E_l), k = 1.
     /// </summary>
     /// <param name="relevance">E_l [C, N, N] (or [1, N, N], shared by every row) for the propagated layers, in layer order.</param>
     /// <param name="alpha">[C, L']</param>
     /// <param name="queryPositions">q_t per row [C]</param>
     /// <returns>R [C, N]</returns>
-    public static Tensor Propagate(IReadOnlyList<Tensor> relevance, Tensor alpha, long[] queryPositions)
+    public static Tensor Propagate(IReadOnlyList<Tensor> relevance, Tensor alpha, long[] queryPositions, PropagationRule rule = PropagationRule.Doubled)
     {
+        double k = rule == PropagationRule.Doubled ? 0.5 : 1.0;
         using var scope = NewDisposeScope();
         long n = relevance[0].shape[^1];
         long c = queryPositions.Length;
@@ -95,7 +97,7 @@ public static class GlimpseAlgebra
         {
             var e = relevance[l].shape[0] == c ? relevance[l] : relevance[l].expand(c, n, n);
             var step = r.unsqueeze(1).bmm(e).squeeze(1);                                     // r E_l [C, N]
-            r = r + 0.5 * alpha[.., l].unsqueeze(1) * step;
+            r = r + k * alpha[.., l].unsqueeze(1) * step;
         }
         return r.MoveToOuterDisposeScope();
     }

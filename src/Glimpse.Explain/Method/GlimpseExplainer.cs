@@ -97,7 +97,7 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
             if (alpha.shape[0] != _count) alpha = alpha.expand(_count, -1);                            // summed gradient: shared weights
             int rowsPerLayer = (int)mass.shape[0];
             var relevance = _layers.Keys.Select(l => _relevance![l - firstLayer][..rowsPerLayer]).ToList();   // E_l [C', N, N], layer order
-            var rows = GlimpseAlgebra.Propagate(relevance, alpha, queries);
+            var rows = GlimpseAlgebra.Propagate(relevance, alpha, queries, options.Propagation);
             Rows.Add(rows.DetachFromDisposeScope());
             foreach (var (m, w) in _layers.Values)
             {

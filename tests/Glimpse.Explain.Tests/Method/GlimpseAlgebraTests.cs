@@ -49,6 +49,38 @@ public class GlimpseAlgebraTests
         return (aggregate, rows, alpha, reductions, p);
     }
 
+    /// <summary>
+    /// Both propagation rules against their equations written out with dense N×N products, layer by layer from the first:
+    /// doubled R = Π(2I + α_l E_l) / 2^L (R ← R + (I + α_l E_l) R), plain R = Π(I + α_l E_l) (R ← R + α_l E_l R), row q_t.
+    /// </summary>
+    [Theory]
+    [InlineData(PropagationRule.Doubled)]
+    [InlineData(PropagationRule.Plain)]
+    public void Each_propagation_rule_is_its_dense_product(PropagationRule rule)
+    {
+        using var r = ReferenceSet.Llava();
+        using var scope = NewDisposeScope();
+        var options = new GlimpseOptions { Propagation = rule };
+        long[] q = Positions(r, "q_positions");
+        int layers = (int)r["attn_grads_logit"].shape[1];
+        var relevance = Enumerable.Range(0, layers)
+            .Select(l => GlimpseAlgebra.ReduceLayer(r[$"full.attentions.{l}"], r["attn_grads_logit"][.., l], options)).ToList();
+        var alpha = GlimpseAlgebra.LayerWeights(torch.stack(relevance.Select(x => x.GradientMass), 1), 0, options, out _);
+
+        var rows = GlimpseAlgebra.Propagate(relevance.Select(x => x.Relevance).ToList(), alpha, q, rule).to(float64);
+
+        long n = rows.shape[1];
+        double identity = rule == PropagationRule.Doubled ? 2 : 1;
+        for (int t = 0; t < q.Length; t++)
+        {
+            var dense = torch.eye(n, dtype: float64);
+            for (int l = 0; l < layers; l++)
+                dense = (identity * torch.eye(n, dtype: float64) + alpha[t, l].to(float64) * relevance[l].Relevance[t].to(float64)).matmul(dense);
+            var expected = dense[q[t]] / Math.Pow(identity, layers);
+            TensorAssert.RelativeClose(expected, rows[t], Tol, $"{rule} row of token {t}");
+        }
+    }
+
     private static void Close(ReferenceSet r, string key, double[] actual) =>
         TensorAssert.RelativeClose(r[key], torch.tensor(actual), Tol, key);
 

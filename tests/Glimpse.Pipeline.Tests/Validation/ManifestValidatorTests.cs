@@ -58,6 +58,7 @@ public sealed class ManifestValidatorTests
             ["row_normalize"] = false, ["layer_fraction"] = 0.25, ["token_weights"] = "confidence", ["target"] = "log-prob",
             ["grad_region"] = "full", ["exclude_self"] = false, ["per_token_maps"] = true, ["chunk_size"] = 3,
             ["memory_budget_mib"] = 64, ["normalize"] = "rank", ["precision"] = "bfloat16-mixed",
+            ["propagation"] = "plain",
         };
         Assert.Equal(ExplainOptions.Names.Order(), options.Select(o => o.Key).Order());
 
@@ -68,6 +69,7 @@ public sealed class ManifestValidatorTests
             Lambda = 2.0, Epsilon = 0.001, DepthLambda = -1.5, DepthPrior = false, HeadWeighting = HeadWeighting.Mean,
             RowNormalize = false, LayerFraction = 0.25, TokenWeights = TokenWeighting.Confidence, Target = GradientTarget.LogProbability,
             GradientRegion = GradientRegion.Full, ExcludeSelf = false, PerTokenMaps = true, ChunkSize = 3, MemoryBudgetBytes = 64L << 20,
+            Propagation = PropagationRule.Plain,
         }, settings.Glimpse);
         Assert.Equal(MapNormalization.Rank, settings.Normalization);
         Assert.Equal(ModelPrecision.BFloat16Mixed, settings.Precision);
