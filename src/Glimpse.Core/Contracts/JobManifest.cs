@@ -25,7 +25,7 @@ public sealed record JobManifest
     public required string Model { get; init; }
     /// <summary>One of <see cref="ExplainMethods"/>.</summary>
     public string Method { get; init; } = DefaultMethod;
-    /// <summary>GLIMPSE options by their snake_case names (numbers, strings or booleans), as <see cref="Methods.ExplainOptions"/> reads them.</summary>
+    /// <summary>The method's options by their snake_case names (numbers, strings or booleans), as <see cref="ExplainOptions"/> reads them.</summary>
     public IReadOnlyDictionary<string, JsonElement> Options { get; init; } = new Dictionary<string, JsonElement>();
     public int MaxNewTokens { get; init; } = DefaultMaxNewTokens;
     /// <summary>The client's own id for the job, echoed in the status record and the completion event.</summary>
