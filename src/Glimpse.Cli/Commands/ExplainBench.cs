@@ -38,28 +38,14 @@ internal static class ExplainBench
             DefaultValueFactory = _ => string.Join(',', AllModes),
         };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions, interleaved (medians reported).", DefaultValueFactory = _ => 1 };
-        var family = new Option<string>("--family")
-        {
-            Description = "Model layout: " + string.Join(", ", SyntheticFamilies.All.Select(f => f.Name)) + " (see bench runtime); " +
-                          "it sets the vision tower and the image-token count, and N must leave room for them.",
-            DefaultValueFactory = _ => "llava",
-        };
         var command = new Command("explain", "GLIMPSE exact (per-token loop and batched) vs the bare backward loop vs fast mode vs generation, over N and T.")
         {
-            lengths, answers, loopMax, budget, modes, repeats, family,
+            lengths, answers, loopMax, budget, modes, repeats,
         };
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            SyntheticFamily synthetic;
-            try
-            {
-                synthetic = SyntheticFamilies.For(parse.GetValue(family) ?? "llava");
-            }
-            catch (ArgumentException e)
-            {
-                throw new UserInputException(e.Message);
-            }
+            var synthetic = shape.Family(parse);
             var selected = parse.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
             if (selected.Count == 0 || !selected.IsSubsetOf(AllModes))
                 throw new UserInputException($"--modes must list some of {string.Join(", ", AllModes)}.");

@@ -24,14 +24,10 @@ internal static class PrecisionBench
     public static Command Create()
     {
         // LLaVA-1.5-7B: CLIP ViT-L/14-336 (24 layers, width 1024, 16 heads, 576 patch tokens) and Llama-2-7B.
-        var layers = new Option<int>("--layers") { Description = "Decoder layers (LLaVA-1.5-7B: 32).", DefaultValueFactory = _ => 32 };
-        var hidden = new Option<int>("--hidden") { Description = "Decoder width (4096).", DefaultValueFactory = _ => 4096 };
-        var heads = new Option<int>("--heads") { Description = "Decoder attention heads (32).", DefaultValueFactory = _ => 32 };
-        var intermediate = new Option<int>("--intermediate") { Description = "Decoder MLP width (11008).", DefaultValueFactory = _ => 11008 };
-        var vocab = new Option<int>("--vocab") { Description = "Vocabulary (32064).", DefaultValueFactory = _ => 32064 };
-        var visionLayers = new Option<int>("--vision-layers") { Description = "Vision tower layers (24).", DefaultValueFactory = _ => 24 };
-        var visionHidden = new Option<int>("--vision-hidden") { Description = "Vision tower width (1024; heads = width / 64).", DefaultValueFactory = _ => 1024 };
-        var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the 576 image tokens.", DefaultValueFactory = _ => 42 };
+        // LLaVA-1.5-7B: Llama-2-7B (32 × 4096, 32 heads, MLP 11008, vocab 32064) on CLIP ViT-L/14-336 (24 × 1024, 576 tokens).
+        var shape = new SyntheticShapeOptions(layers: 32, hidden: 4096, heads: 32, imageSide: 24, visionLayers: 24, visionHidden: 1024,
+            intermediate: 11008, vocab: 32064, family: false);
+        var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the image tokens.", DefaultValueFactory = _ => 42 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to generate (the answer explained has this many).", DefaultValueFactory = _ => 32 };
         var explainTokens = new Option<int>("--explain-tokens") { Description = "Answer tokens GLIMPSE explains (the last ones); the time per token is extrapolated to --new-tokens. 0: no GLIMPSE (a model whose explain-mode graph does not fit).", DefaultValueFactory = _ => 3 };
         var precision = new Option<string>("--precision")
@@ -42,28 +38,22 @@ internal static class PrecisionBench
         var compare = new Option<bool>("--compare") { Description = "Build the model in float32 and a bfloat16-mixed copy of the same weights, and compare their GLIMPSE maps (needs memory for both)." };
         var command = new Command("precision", "A real-size random-weight model (LLaVA-1.5-7B's shape by default) in one precision: memory, prefill, generation, exact GLIMPSE per answer token.")
         {
-            layers, hidden, heads, intermediate, vocab, visionLayers, visionHidden, text, newTokens, explainTokens, precision, compare,
+            text, newTokens, explainTokens, precision, compare,
         };
+        foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            int width = parse.GetValue(hidden), count = parse.GetValue(heads), visionWidth = parse.GetValue(visionHidden);
-            if (width <= 0 || count <= 0 || width % count != 0)
-                throw new UserInputException($"--hidden {width} must be a positive multiple of --heads {count}.");
-            if (visionWidth <= 0 || visionWidth % 64 != 0) throw new UserInputException($"--vision-hidden {visionWidth} must be a positive multiple of 64.");
-            var shape = new SyntheticShape
-            {
-                Layers = parse.GetValue(layers), Hidden = width, Heads = count, KeyValueHeads = count, Intermediate = parse.GetValue(intermediate),
-                Vocab = parse.GetValue(vocab), ImageTokensPerSide = 24, VisionLayers = parse.GetValue(visionLayers), VisionHidden = visionWidth,
-            };
+            var size = shape.Read(parse);
+            if (size.VisionHidden % 64 != 0) throw new UserInputException($"--vision-hidden {size.VisionHidden} must be a multiple of 64 (heads of 64).");
             int answer = Math.Max(1, parse.GetValue(newTokens));
             int explained = Math.Clamp(parse.GetValue(explainTokens), 0, answer);
-            if (parse.GetValue(compare)) Compare(shape, parse.GetValue(text), answer, Math.Max(1, explained));
+            if (parse.GetValue(compare)) Compare(size, parse.GetValue(text), answer, Math.Max(1, explained));
             else
             {
                 string name = parse.GetValue(precision) ?? ModelPrecision.Float32.Name();
                 if (!ModelPrecisions.TryParse(name, out var chosen))
                     throw new UserInputException($"--precision '{name}' is not one of {string.Join(", ", ModelPrecisions.Names)}.");
-                Measure(shape, chosen, parse.GetValue(text), answer, explained);
+                Measure(size, chosen, parse.GetValue(text), answer, explained);
             }
             return 0;
         }));

@@ -24,11 +24,6 @@ internal static class RuntimeBench
         var text = new Option<int>("--text-tokens") { Description = "Prompt text tokens around the image.", DefaultValueFactory = _ => 40 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to decode.", DefaultValueFactory = _ => 32 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported).", DefaultValueFactory = _ => 3 };
-        var family = new Option<string>("--family")
-        {
-            Description = "Model layout: " + string.Join("; ", SyntheticFamilies.All.Select(f => $"{f.Name} ({f.Description})")) + ".",
-            DefaultValueFactory = _ => "llava",
-        };
         var original = new Option<string>("--original")
         {
             Description = "llava_next only: the original image's WxH in tiles of --image-side·14 px (\"2x2\": four tiles, " +
@@ -37,20 +32,12 @@ internal static class RuntimeBench
         };
         var command = new Command("runtime", "Prefill, decoding and the explain-mode forward on a synthetic mid-size model.")
         {
-            text, newTokens, repeats, family, original,
+            text, newTokens, repeats, original,
         };
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            SyntheticFamily synthetic;
-            try
-            {
-                synthetic = SyntheticFamilies.For(parse.GetValue(family) ?? "llava");
-            }
-            catch (ArgumentException e)
-            {
-                throw new UserInputException(e.Message);
-            }
+            var synthetic = shape.Family(parse);
             var size = shape.Read(parse) with { OriginalInTiles = Tiles(parse.GetValue(original) ?? "2x2") };
             Run(synthetic, size, parse.GetValue(text), parse.GetValue(newTokens), Math.Max(1, parse.GetValue(repeats)));
             return 0;

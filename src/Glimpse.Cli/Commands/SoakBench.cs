@@ -26,27 +26,14 @@ internal static class SoakBench
         var window = new Option<int>("--window") { Description = "Jobs compared at the start and at the end.", DefaultValueFactory = _ => 10 };
         var length = new Option<int>("--length") { Description = "Longest sequence N (prompt + answer); each job takes N − 0…63.", DefaultValueFactory = _ => 330 };
         var tokens = new Option<int>("--tokens") { Description = "Longest answer T; each job takes T/2…T.", DefaultValueFactory = _ => 8 };
-        var family = new Option<string>("--family")
-        {
-            Description = "Model layout: " + string.Join(", ", SyntheticFamilies.All.Select(f => f.Name)) + " (see bench runtime).",
-            DefaultValueFactory = _ => "llava",
-        };
         var command = new Command("soak", "Many explain jobs in one process: peak resident memory of the first jobs against the last.")
         {
-            jobs, window, length, tokens, family,
+            jobs, window, length, tokens,
         };
         foreach (var option in shape.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            SyntheticFamily synthetic;
-            try
-            {
-                synthetic = SyntheticFamilies.For(parse.GetValue(family) ?? "llava");
-            }
-            catch (ArgumentException e)
-            {
-                throw new UserInputException(e.Message);
-            }
+            var synthetic = shape.Family(parse);
             int count = parse.GetValue(jobs), compared = parse.GetValue(window);
             if (compared < 1 || count < 2 * compared) throw new UserInputException($"--jobs {count} must be at least twice --window {compared} (≥ 1).");
             Run(synthetic, shape.Read(parse), count, compared, parse.GetValue(length), Math.Max(2, parse.GetValue(tokens)));

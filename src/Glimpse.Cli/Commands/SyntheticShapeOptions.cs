@@ -3,19 +3,36 @@ using Glimpse.Model;
 
 namespace Glimpse.Cli.Commands;
 
-/// <summary>The size options of a benchmark's random-weight model, with each benchmark's own defaults.</summary>
-internal sealed class SyntheticShapeOptions(int layers, int hidden, int heads, int imageSide, int visionLayers, int visionHidden)
+/// <summary>
+/// The layout and size options of a benchmark's random-weight model, with each benchmark's own defaults: <c>--family</c>
+/// (unless the benchmark has one layout) and the shape.
+/// </summary>
+internal sealed class SyntheticShapeOptions(int layers, int hidden, int heads, int imageSide, int visionLayers, int visionHidden,
+    int intermediate = 0, int vocab = 32000, bool family = true)
 {
+    private readonly Option<string>? _family = family
+        ? new("--family")
+        {
+            Description = "Model layout: " + string.Join("; ", SyntheticFamilies.All.Select(f => $"{f.Name} ({f.Description})")) +
+                          "; it sets the vision tower and the image-token count.",
+            DefaultValueFactory = _ => "llava",
+        }
+        : null;
     private readonly Option<int> _layers = new("--layers") { Description = "Decoder layers.", DefaultValueFactory = _ => layers };
     private readonly Option<int> _hidden = new("--hidden") { Description = "Decoder width.", DefaultValueFactory = _ => hidden };
     private readonly Option<int> _heads = new("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => heads };
-    private readonly Option<int> _intermediate = new("--intermediate") { Description = "Decoder MLP width (0: 4 × --hidden).", DefaultValueFactory = _ => 0 };
-    private readonly Option<int> _vocab = new("--vocab") { Description = "Vocabulary size.", DefaultValueFactory = _ => 32000 };
+    private readonly Option<int> _intermediate = new("--intermediate") { Description = "Decoder MLP width (0: 4 × --hidden).", DefaultValueFactory = _ => intermediate };
+    private readonly Option<int> _vocab = new("--vocab") { Description = "Vocabulary size.", DefaultValueFactory = _ => vocab };
     private readonly Option<int> _side = new("--image-side") { Description = "Image tokens per side (24 → 576 tokens).", DefaultValueFactory = _ => imageSide };
     private readonly Option<int> _visionLayers = new("--vision-layers") { Description = "Vision tower layers.", DefaultValueFactory = _ => visionLayers };
     private readonly Option<int> _visionHidden = new("--vision-hidden") { Description = "Vision tower width.", DefaultValueFactory = _ => visionHidden };
 
-    public IEnumerable<Option> All => [_layers, _hidden, _heads, _intermediate, _vocab, _side, _visionLayers, _visionHidden];
+    public IEnumerable<Option> All =>
+        [.. (_family is null ? Array.Empty<Option>() : [_family]), _layers, _hidden, _heads, _intermediate, _vocab, _side, _visionLayers, _visionHidden];
+
+    /// <summary>The layout <c>--family</c> names (an unknown name is an <see cref="ArgumentException"/>, reported as bad input).</summary>
+    public SyntheticFamily Family(ParseResult parse) =>
+        SyntheticFamilies.For(_family is null ? "llava" : parse.GetValue(_family) ?? "llava");
 
     public SyntheticShape Read(ParseResult parse)
     {
