@@ -47,7 +47,7 @@ public static class ExplainRun
 
         progress?.Invoke(ExplainStep.Explain, 0);
         ProcessMemory.ResetPeak();
-        var subject = ExplanationSubject.From(runtime.Model, prompt, answer, features);
+        var subject = ExplanationSubject.From(runtime, prompt, answer, features);
         var relevance = request.Explainer.Explain(subject, new InlineProgress(f => progress?.Invoke(ExplainStep.Explain, f)), cancellation);
         long peak = ProcessMemory.Peak();
 

@@ -24,7 +24,36 @@ public sealed class ExplanationSubject
     /// <summary>Where the image tokens V lie on the image; its TokenCount = |V|.</summary>
     public required ImageTokenLayout ImageTokens { get; init; }
 
+    /// <summary>Each answer token's text, and whether it is a special token (end-of-sequence, …): what the content-token
+    /// selection reads. Null when the subject was built without a tokenizer; that selection then refuses to run.</summary>
+    public IReadOnlyList<(string Text, bool Special)>? AnswerTokens { get; init; }
+
     public int AnswerLength => AnswerIds.Length;
+
+    /// <summary>From a runtime's prepared prompt and answer, with the answer tokens' texts from its tokenizer.</summary>
+    public static ExplanationSubject From(VisionLanguageRuntime runtime, PreparedPrompt prompt, Answer answer, Tensor? imageFeatures = null)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        var tokenizer = runtime.Tokenizer;
+        var subject = From(runtime.Model, prompt, answer, imageFeatures);
+        return subject.WithTokens(answer.Generation.NewTokens.Select(id => (tokenizer.TokenText(id), tokenizer.IsSpecial(id) || runtime.EosTokenIds.Contains(id))).ToList());
+    }
+
+    private ExplanationSubject WithTokens(IReadOnlyList<(string, bool)> tokens) => new()
+    {
+        Model = Model, SequenceIds = SequenceIds, Image = Image, ImageFeatures = ImageFeatures, VisualPositions = VisualPositions,
+        PromptPositions = PromptPositions, QueryPositions = QueryPositions, AnswerIds = AnswerIds, ImageTokens = ImageTokens, AnswerTokens = tokens,
+    };
+
+    /// <summary>The same sequence with only answer tokens <paramref name="indices"/> (ascending) to explain.</summary>
+    public ExplanationSubject Select(int[] indices) => new()
+    {
+        Model = Model, SequenceIds = SequenceIds, Image = Image, ImageFeatures = ImageFeatures, VisualPositions = VisualPositions,
+        PromptPositions = PromptPositions, ImageTokens = ImageTokens,
+        QueryPositions = [.. indices.Select(t => QueryPositions[t])],
+        AnswerIds = [.. indices.Select(t => AnswerIds[t])],
+        AnswerTokens = AnswerTokens is { } tokens ? [.. indices.Select(t => tokens[t])] : null,
+    };
 
     /// <summary>From a prepared prompt and its generated answer.</summary>
     public static ExplanationSubject From(VisionLanguageModel model, PreparedPrompt prompt, Answer answer, Tensor? imageFeatures = null) =>
@@ -55,6 +84,8 @@ public sealed class ExplanationSubject
             if (q < 0 || q + 1 >= n || SequenceIds[q + 1] != AnswerIds[t])
                 throw new ArgumentException($"Answer token {t} (id {AnswerIds[t]}) is not at position q_t + 1 = {q + 1} of the sequence.");
         }
+        if (AnswerTokens is { } texts && texts.Count != AnswerIds.Length)
+            throw new ArgumentException($"{texts.Count} answer token texts for {AnswerIds.Length} answer tokens.");
         if (VisualPositions.Length != ImageTokens.TokenCount)
             throw new ArgumentException($"{VisualPositions.Length} image positions for a layout of {ImageTokens.TokenCount} image tokens.");
         if (VisualPositions.Concat(PromptPositions).Any(p => p < 0 || p >= n))

@@ -22,7 +22,8 @@ internal static class EvalCommand
         };
         var methods = new Option<string>("--methods")
         {
-            Description = $"Comma-separated methods, the first compared with the rest: {string.Join(", ", ExplainMethods.Names)}.",
+            Description = $"Comma-separated methods, the first compared with the rest: {string.Join(", ", ExplainMethods.Names)}. " +
+                          "A method may carry options of its own, for ablations: 'glimpse,glimpse[token_weights=uniform],glimpse[depth_prior=off,propagation=plain]' (quote it for the shell).",
             DefaultValueFactory = _ => string.Join(",", ExplainMethods.Names),
         };
         var count = new Option<int?>("--n") { Description = "Evaluate only the first N items." };
@@ -44,17 +45,22 @@ internal static class EvalCommand
         foreach (var option in methodOptions.All) command.Options.Add(option);
         command.SetAction(parse => CommonOptions.Run(() =>
         {
-            var chosen = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            foreach (string method in chosen)
-                if (!ExplainMethods.IsKnown(method))
-                    throw new UserInputException($"--methods: unknown method '{method}'. Known: {string.Join(", ", ExplainMethods.Names)}.");
-            var settings = methodOptions.Read(parse, chosen);
+            IReadOnlyList<MethodVariant> variants;
+            try
+            {
+                variants = MethodVariant.ParseList(MethodVariant.SplitList(parse.GetValue(methods)!));
+            }
+            catch (ArgumentException e)
+            {
+                throw new UserInputException($"--methods: {e.Message}");
+            }
+            var settings = methodOptions.Read(parse, [.. variants.Select(v => v.Method)]);
             if (parse.GetValue(count) is < 1) throw new UserInputException("--n must be at least 1.");
             if (parse.GetValue(grid) < 1) throw new UserInputException("--grid must be at least 1.");
             var options = new EvalOptions
             {
-                Methods = chosen,
-                Glimpse = settings.Glimpse,
+                Methods = [.. variants.Select(v => v.Label)],
+                Settings = settings,
                 MaxNewTokens = parse.GetValue(maxNewTokens),
                 Grid = new ComparisonGrid(parse.GetValue(grid), parse.GetValue(grid)),
                 Faithfulness = parse.GetValue(noFaithfulness)

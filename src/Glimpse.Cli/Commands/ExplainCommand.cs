@@ -34,7 +34,7 @@ internal static class ExplainCommand
         {
             string methodName = parse.GetValue(method)!;
             var settings = methodOptions.Read(parse, methodName);
-            var explainer = Explainers.Create(methodName, settings.Glimpse);
+            var explainer = Explainers.Create(methodName, settings);
             var request = new ExplainRequest(RgbImage.Load(CommonOptions.Require(parse.GetValue(image), "--image")), CommonOptions.Require(parse.GetValue(prompt), "--prompt"), explainer)
             {
                 MaxNewTokens = parse.GetValue(maxNewTokens),

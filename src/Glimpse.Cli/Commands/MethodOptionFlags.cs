@@ -47,19 +47,11 @@ internal sealed class MethodOptionFlags
     /// The settings for a run of several methods (<c>glimpse eval</c>): each flag must apply to at least one of them, and
     /// applies to those that take it.
     /// </summary>
-    public ExplainSettings Read(ParseResult parse, IReadOnlyList<string> methods)
+    public ExplainSettings Read(ParseResult parse, IReadOnlyList<ExplainMethod> methods)
     {
-        var given = Given(parse);
-        var chosen = methods.Select(ExplainMethods.Get).ToList();
-        foreach (var (name, _) in given)
-        {
-            var spec = ExplainOptions.Find(name)!;
-            if (!chosen.Any(spec.AppliesTo))
-                throw new UserInputException($"{spec.Flag} applies to none of the methods chosen ({string.Join(", ", methods)}); it applies to " +
-                                             string.Join(", ", ExplainMethods.All.Where(spec.AppliesTo).Select(m => m.Name)) + ".");
-        }
-        // GLIMPSE takes every option, so reading the flags for it checks every value once.
-        return Read(given, ExplainMethods.Get(ExplainMethods.Default));
+        var problems = new List<string>();
+        var settings = ExplainOptions.Parse(methods, Given(parse), Label, problems);
+        return problems.Count == 0 ? settings : throw new UserInputException(string.Join("; ", problems) + ".");
     }
 
     /// <summary>The flags as a manifest's <c>options</c> (for <c>glimpse submit</c>), checked first so a bad value fails here.</summary>
@@ -73,9 +65,11 @@ internal sealed class MethodOptionFlags
     private static ExplainSettings Read(IReadOnlyList<KeyValuePair<string, string>> given, ExplainMethod method)
     {
         var problems = new List<string>();
-        var settings = ExplainOptions.Parse(method, given, name => "--" + name.Replace('_', '-'), problems);
+        var settings = ExplainOptions.Parse(method, given, Label, problems);
         return problems.Count == 0 ? settings : throw new UserInputException(string.Join("; ", problems) + ".");
     }
+
+    private static string Label(string name) => "--" + name.Replace('_', '-');
 
     private static string Capitalised(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 }

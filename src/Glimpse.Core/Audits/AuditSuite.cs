@@ -22,7 +22,8 @@ public sealed record AuditSuite
     public string? Description { get; init; }
     /// <summary>The model id every case runs on; null for the audit's configured default model (Glimpse:Audits:DefaultModel).</summary>
     public string? Model { get; init; }
-    /// <summary>Each case runs once per method (<see cref="ExplainMethods"/>), the first being the one reports compare with.</summary>
+    /// <summary>Each case runs once per method, the first being the one reports compare with: names from
+    /// <see cref="ExplainMethods"/> or variants with options of their own (<see cref="MethodVariant"/>), as labels.</summary>
     public required IReadOnlyList<string> Methods { get; init; }
     public int? MaxNewTokens { get; init; }
     /// <summary>Method options; each job's manifest gets the ones its method takes (<see cref="ExplainOptions.For"/>).</summary>
@@ -126,16 +127,29 @@ public static partial class AuditSuiteReader
         string? model = String(fields, "model", where, problems, required: false);
         if (model is { Length: 0 }) problems.Add($"{where}: model is empty; omit it for the configured default model");
 
-        var methods = new List<string> { JobManifest.DefaultMethod };
+        var methods = new List<MethodVariant> { MethodVariant.Of(JobManifest.DefaultMethod) };
         if (Present(fields, "methods", out var methodsElement))
         {
-            methods = methodsElement.ValueKind == JsonValueKind.Array
+            var written = methodsElement.ValueKind == JsonValueKind.Array
                 ? methodsElement.EnumerateArray().Select(m => m.ValueKind == JsonValueKind.String ? m.GetString()! : m.GetRawText()).ToList()
                 : [];
-            if (methods.Count == 0) problems.Add($"{where}: methods must be a non-empty array of method names; known: {string.Join(", ", ExplainMethods.Names)}");
-            foreach (string method in methods.Where(m => !ExplainMethods.IsKnown(m)))
-                problems.Add($"{where}: method '{UserText.Shorten(method)}' is not known; known: {string.Join(", ", ExplainMethods.Names)}");
-            if (methods.Distinct().Count() != methods.Count) problems.Add($"{where}: methods names a method twice");
+            if (written.Count == 0) problems.Add($"{where}: methods must be a non-empty array of method names; known: {string.Join(", ", ExplainMethods.Names)}");
+            methods = [];
+            foreach (string method in written)
+            {
+                try
+                {
+                    methods.Add(MethodVariant.Parse(method));
+                }
+                catch (ArgumentException e)
+                {
+                    string name = method.Split('[', 2)[0].Trim();
+                    problems.Add(ExplainMethods.IsKnown(name)
+                        ? $"{where}: method '{UserText.Shorten(method)}': {e.Message}"
+                        : $"{where}: method '{UserText.Shorten(method)}' is not known; known: {string.Join(", ", ExplainMethods.Names)}");
+                }
+            }
+            if (methods.Select(m => m.Label).Distinct().Count() != methods.Count) problems.Add($"{where}: methods names a method twice");
         }
 
         int? maxNewTokens = null;
@@ -152,7 +166,7 @@ public static partial class AuditSuiteReader
             else
                 foreach (var option in optionsElement.EnumerateObject())
                     options[option.Name] = option.Value.Clone();
-            CheckOptions(where, options, methods.Where(ExplainMethods.IsKnown).Select(ExplainMethods.Get).ToList(), problems);
+            CheckOptions(where, options, [.. methods.Select(m => m.Method)], problems);
         }
 
         var cases = new List<AuditCase>();
@@ -171,7 +185,7 @@ public static partial class AuditSuiteReader
         if (problems.Count > 0) return new AuditSuiteReading(null, problems);
         return new AuditSuiteReading(new AuditSuite
         {
-            Name = suiteName, SchemaVersion = version!, Description = description, Model = model, Methods = methods,
+            Name = suiteName, SchemaVersion = version!, Description = description, Model = model, Methods = [.. methods.Select(m => m.Label)],
             MaxNewTokens = maxNewTokens, Options = options, Cases = cases,
         }, []);
     }

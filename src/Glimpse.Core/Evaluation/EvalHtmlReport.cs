@@ -22,10 +22,17 @@ public static class EvalHtmlReport
     private static readonly string[] MethodColours = ["#0072B2", "#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#8C6D31"];
     private const string RandomColour = "#6b7280";
 
+    /// <summary>Colours for method variants (<c>glimpse[depth_prior=off]</c>), chosen by a stable hash of the label so a
+    /// variant, too, keeps its colour from run to run.</summary>
+    private static readonly string[] VariantColours = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#1f78b4", "#b15928", "#6a3d9a", "#33a02c"];
+
     private static string Colour(string method)
     {
         int index = ExplainMethods.Names.ToList().IndexOf(method);
-        return index < 0 ? "#334155" : MethodColours[index % MethodColours.Length];
+        if (index >= 0) return MethodColours[index % MethodColours.Length];
+        uint hash = 2166136261;   // FNV-1a: string.GetHashCode differs from process to process
+        foreach (char c in method) hash = (hash ^ c) * 16777619;
+        return VariantColours[hash % (uint)VariantColours.Length];
     }
 
     /// <summary>The page's style (the shared theme and eval.html's rules), for other pages built from these sections (the audit report).</summary>
@@ -41,7 +48,7 @@ public static class EvalHtmlReport
         var page = new StringBuilder();
         HtmlPage.AppendHead(page, $"Glimpse evaluation · {run.Model.Name} · {run.Items} items", Style);
         page.Append($"""
-            <body data-items="{run.Items}" data-methods="{Encode(string.Join(",", run.Options.Methods))}">
+            <body data-items="{run.Items}" data-methods="{Encode(string.Join(" ", run.Options.Labels))}">
             <header class="top">
             <span class="brand">Glimpse evaluation</span>
             <span class="subtitle" title="{Encode(run.Data)}">{Encode(run.Data)}</span>
@@ -56,6 +63,8 @@ public static class EvalHtmlReport
         if (run.Options.Faithfulness is not null) AppendCurves(page, summary);
         AppendMetricBars(page, summary);
         if (summary.PairedWithFirst.Count > 0) AppendPaired(page, run, summary);
+        if (summary.AgreementWithFirst.Count > 0) AppendAgreement(page, run, summary);
+        if (summary.ByTag.Count > 0) AppendByTag(page, summary);
         if (run.Examples.Count > 0) AppendExamples(page, run);
         page.Append("</main>\n<footer>Glimpse · summary schema ").Append(EvalSummaryJson.SchemaVersion)
             .Append(" · this page is self-contained and works offline; eval.csv and summary.json hold every number.</footer>\n</body>\n</html>\n");
@@ -67,7 +76,7 @@ public static class EvalHtmlReport
         var o = run.Options;
         page.Append("<section class=\"card\" id=\"overview\">\n<h2>Setting</h2>\n<div class=\"stats\">\n");
         Stat(page, run.Items.ToString(CultureInfo.InvariantCulture), "items");
-        Stat(page, string.Join(", ", o.Methods), "methods");
+        Stat(page, string.Join(", ", o.Labels), "methods");
         Stat(page, summary.Accuracy is { } a ? $"{Percent(a.Mean)} <span class=\"interval\">[{Percent(a.Low)}, {Percent(a.High)}]</span>" : "—",
             summary.Accuracy is { } b ? $"exact-answer accuracy ({b.Count} with an answer)" : "accuracy (no expected answers)", raw: true);
         Stat(page, $"{run.Seconds.ToString("0.#", CultureInfo.InvariantCulture)} s", "total time");
@@ -160,7 +169,7 @@ public static class EvalHtmlReport
 
     private static void AppendPaired(StringBuilder page, EvalRun run, EvalSummary summary)
     {
-        string first = run.Options.Methods[0];
+        string first = run.Options.Labels[0];
         var metrics = EvalMetrics.All.Where(m => summary.PairedWithFirst.Values.Any(p => p[m.Name].Difference.Count > 0)).ToList();
         if (metrics.Count == 0) return;
         page.Append($"<section class=\"card\" id=\"paired\">\n<h2>{Encode(first)} against each other method</h2>\n");
@@ -183,13 +192,63 @@ public static class EvalHtmlReport
         page.Append("</tbody>\n</table></div>\n</section>\n");
     }
 
+    /// <summary>The "Cost and agreement" card: what each other method costs against the first, and how far its map moves.</summary>
+    private static void AppendAgreement(StringBuilder page, EvalRun run, EvalSummary summary)
+    {
+        string first = run.Options.Labels[0];
+        var seconds = summary.Methods.ToDictionary(m => m.Method, m => m.ExplainSeconds);
+        page.Append($"<section class=\"card\" id=\"agreement\">\n<h2>Cost and agreement with {Encode(first)}</h2>\n");
+        page.Append($"<p class=\"note\">Explain time per item (faithfulness not included); speed-up is {Encode(first)}'s mean time over the other's (above 1: the other is faster). Map correlation: Pearson's r of the two maps of each item on the comparison grid, mean over items with its 95% interval (1: the same map up to scale).</p>\n");
+        page.Append("<div class=\"scroll\"><table id=\"agreement-table\">\n<thead><tr><th>method</th><th>seconds per item</th><th>speed-up</th><th>map correlation</th></tr></thead>\n<tbody>\n");
+        page.Append($"<tr data-method=\"{Encode(first)}\"><td><span class=\"swatch\" style=\"background:{Colour(first)}\"></span>{Encode(first)}</td><td class=\"num\">{Seconds(seconds[first])}</td><td class=\"num\">1</td><td class=\"num\">1</td></tr>\n");
+        foreach (var (other, agreement) in summary.AgreementWithFirst)
+        {
+            string speedUp = double.IsFinite(agreement.SpeedUp) ? agreement.SpeedUp.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—";
+            page.Append($"<tr data-method=\"{Encode(other)}\"><td><span class=\"swatch\" style=\"background:{Colour(other)}\"></span>{Encode(other)}</td>");
+            page.Append($"<td class=\"num\">{Seconds(seconds[other])}</td><td class=\"num\">{speedUp}</td><td class=\"num\">{Cell(agreement.MapCorrelation)}</td></tr>\n");
+        }
+        page.Append("</tbody>\n</table></div>\n</section>\n");
+    }
+
+    /// <summary>The "By tag" card: the headline metrics per value of each tag with a few values (e.g. the question kind).</summary>
+    private static void AppendByTag(StringBuilder page, EvalSummary summary)
+    {
+        var metrics = EvalMetrics.All.Where(m => EvalSummary.BreakdownMetrics.Contains(m.Name)
+                                                 && summary.ByTag.Any(g => g.ByMethod.Values.Any(v => v[m.Name].Count > 0))).ToList();
+        if (metrics.Count == 0) return;
+        var labels = summary.Methods.Select(m => m.Method).ToList();
+        page.Append("<section class=\"card\" id=\"by-tag\">\n<h2>By tag</h2>\n<p class=\"note\">The same metrics over the items carrying each value of a tag: mean and 95% interval; the best mean of each row marked.</p>\n");
+        foreach (var m in metrics)
+        {
+            page.Append($"<h3>{Encode(m.Label)} {(m.HigherIsBetter ? "↑" : "↓")}</h3>\n<div class=\"scroll\"><table class=\"by-tag\" data-metric=\"{m.Name}\">\n<thead><tr><th>tag</th><th>items</th>");
+            foreach (var label in labels) page.Append($"<th>{Encode(label)}</th>");
+            page.Append("</tr></thead>\n<tbody>\n");
+            foreach (var group in summary.ByTag)
+            {
+                var means = labels.Select(l => group.ByMethod[l][m.Name].Mean).Where(double.IsFinite).ToList();
+                double best = means.Distinct().Count() < 2 ? double.NaN : m.HigherIsBetter ? means.Max() : means.Min();
+                page.Append($"<tr data-tag=\"{Encode(group.Tag)}={Encode(group.Value)}\"><td>{Encode(group.Tag)}={Encode(group.Value)}</td><td class=\"num\">{group.Items}</td>");
+                foreach (var label in labels)
+                {
+                    var e = group.ByMethod[label][m.Name];
+                    page.Append($"<td class=\"num{(e.Mean == best ? " best" : "")}\">{Cell(e)}</td>");
+                }
+                page.Append("</tr>\n");
+            }
+            page.Append("</tbody>\n</table></div>\n");
+        }
+        page.Append("</section>\n");
+    }
+
+    private static string Seconds(Estimate? e) => e is { Count: > 0 } ? e.Mean.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "—";
+
     private static void AppendExamples(StringBuilder page, EvalRun run)
     {
         bool references = run.Examples.Any(e => e.ReferenceJpeg is not null);
         page.Append("<section class=\"card\" id=\"examples\">\n<h2>Examples</h2>\n<p class=\"note\">Each method's map over the image (min-max normalised per map, viridis: brighter is more relevant).</p>\n");
         page.Append("<div class=\"scroll\"><table class=\"examples\">\n<thead><tr><th>item</th><th>image</th>");
         if (references) page.Append("<th>reference</th>");
-        foreach (var m in run.Options.Methods) page.Append($"<th>{Encode(m)}</th>");
+        foreach (var m in run.Options.Labels) page.Append($"<th>{Encode(m)}</th>");
         page.Append("</tr></thead>\n<tbody>\n");
         foreach (var e in run.Examples)
         {
@@ -199,7 +258,7 @@ public static class EvalHtmlReport
             page.Append($"<tr class=\"example\" data-item=\"{Encode(e.ItemId)}\"><td class=\"question\"><strong>{Encode(e.ItemId)}</strong><br>{Encode(e.Question)}<br><span class=\"answer\">→ {Encode(e.Answer)}</span>{verdict}</td>");
             page.Append($"<td>{Image(e.ImageJpeg, "the image")}</td>");
             if (references) page.Append($"<td>{(e.ReferenceJpeg is { } r ? Image(r, "the reference") : "")}</td>");
-            foreach (var m in run.Options.Methods)
+            foreach (var m in run.Options.Labels)
                 page.Append($"<td>{(e.OverlayJpegs.TryGetValue(m, out var o) ? Image(o, $"{m} map") : "")}</td>");
             page.Append("</tr>\n");
         }

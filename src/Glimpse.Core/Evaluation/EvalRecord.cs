@@ -30,6 +30,9 @@ public sealed record EvalRecord
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>Null when the item has no reference.</summary>
     public AlignmentScores? Alignment { get; init; }
+    /// <summary>The method's map on the comparison grid, row-major: what the alignment scores read, and what the summary
+    /// compares with the first method's map of the same item (not written to eval.csv).</summary>
+    public double[]? GridMap { get; init; }
     /// <summary>Null when faithfulness was not measured.</summary>
     public FaithfulnessCurves? Faithfulness { get; init; }
     /// <summary>The item's random-ordering control (the same for every method of the item).</summary>

@@ -6,10 +6,14 @@ namespace Glimpse.Core.Evaluation;
 /// <summary>What an evaluation runs.</summary>
 public sealed record EvalOptions
 {
-    /// <summary>Method names (<see cref="ExplainMethods"/>); the first is the one the others are compared with.</summary>
+    /// <summary>
+    /// Methods as written: names from <see cref="ExplainMethods"/> or variants with options of their own
+    /// (<see cref="MethodVariant"/>, e.g. <c>glimpse[token_weights=uniform]</c>); the first is the one the others are
+    /// compared with.
+    /// </summary>
     public required IReadOnlyList<string> Methods { get; init; }
-    /// <summary>GLIMPSE's options (also the baselines' chunking).</summary>
-    public GlimpseOptions Glimpse { get; init; } = new();
+    /// <summary>The options every method runs with (those it takes); a variant's own options are applied on top.</summary>
+    public ExplainSettings Settings { get; init; } = ExplainSettings.Default;
     public int MaxNewTokens { get; init; } = 32;
     public ComparisonGrid Grid { get; init; } = ComparisonGrid.Default;
     /// <summary>How the deletion and insertion curves are taken; null skips them.</summary>
@@ -19,16 +23,20 @@ public sealed record EvalOptions
     /// <summary>Seeds the random controls, ties and bootstrap intervals; per item it is combined with the item's index.</summary>
     public int Seed { get; init; }
 
+    /// <summary>The methods read (<see cref="MethodVariant.ParseList"/>); their labels name them in every output.</summary>
+    /// <exception cref="ArgumentException">A method is unknown or malformed, or named twice.</exception>
+    public IReadOnlyList<MethodVariant> Variants => MethodVariant.ParseList(Methods);
+
+    /// <summary>The labels of <see cref="Variants"/>, in order.</summary>
+    public IReadOnlyList<string> Labels => [.. Variants.Select(v => v.Label)];
+
     public void Validate()
     {
-        if (Methods.Count == 0) throw new ArgumentException("Name at least one method.");
-        foreach (string method in Methods)
-            ExplainMethods.Get(method);
-        if (Methods.Distinct().Count() != Methods.Count) throw new ArgumentException("A method is named twice.");
+        foreach (var variant in Variants) variant.Settings(Settings).Glimpse.Validate();
         if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "must be at least 1");
         if (Examples < 0) throw new ArgumentOutOfRangeException(nameof(Examples), Examples, "must be at least 0");
         if (Grid.Height < 1 || Grid.Width < 1) throw new ArgumentOutOfRangeException(nameof(Grid), Grid, "the comparison grid needs cells");
-        Glimpse.Validate();
+        Settings.Glimpse.Validate();
         Faithfulness?.Validate();
     }
 }

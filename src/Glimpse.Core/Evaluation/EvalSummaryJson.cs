@@ -8,11 +8,15 @@ namespace Glimpse.Core.Evaluation;
 /// summary.json: the run's setting and protocol, answer accuracy, and per method every metric as
 /// <c>{count, mean, ci_low, ci_high, higher_is_better}</c> with the mean curves; the random control alike; and
 /// <c>paired_with_first</c>: per other method and metric, the first method minus that one (<c>{count, mean, ci_low,
-/// ci_high, first_better_share}</c>). A value no item has is null. Versioned by <see cref="SchemaVersion"/>.
+/// ci_high, first_better_share}</c>). Since 1.1 also: <c>variants</c> (each method as written: its method and its own
+/// options), each method's <c>explain_seconds</c>, <c>agreement_with_first</c> (per other method: <c>speed_up</c>, the first
+/// method's mean explain time over the other's, and <c>map_correlation</c>, the item-paired Pearson correlation of the two
+/// maps on the comparison grid), and <c>by_tag</c> (the headline metrics per value of each tag with a few values). A value
+/// no item has is null. Versioned by <see cref="SchemaVersion"/>.
 /// </summary>
 public static class EvalSummaryJson
 {
-    public const string SchemaVersion = "1.0";
+    public const string SchemaVersion = "1.1";
 
     public static string Serialize(EvalRun run, EvalSummary summary)
     {
@@ -31,6 +35,11 @@ public static class EvalSummaryJson
             ["data"] = run.Data,
             ["items"] = run.Items,
             ["methods"] = new JsonArray(options.Methods.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
+            ["variants"] = new JsonObject(options.Variants.Select(v => KeyValuePair.Create(v.Label, (JsonNode?)new JsonObject
+            {
+                ["method"] = v.Method.Name,
+                ["options"] = new JsonObject(v.Options.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)JsonValue.Create(o.Value)))),
+            }))),
             ["seconds"] = run.Seconds,
             ["protocol"] = new JsonObject
             {
@@ -59,6 +68,19 @@ public static class EvalSummaryJson
                     node["first_better_share"] = Number(metric.Value.FirstBetterShare);
                     return KeyValuePair.Create(metric.Key, (JsonNode?)node);
                 }))))),
+            ["agreement_with_first"] = new JsonObject(summary.AgreementWithFirst.Select(other => KeyValuePair.Create(other.Key, (JsonNode?)new JsonObject
+            {
+                ["speed_up"] = Number(other.Value.SpeedUp),
+                ["map_correlation"] = EstimateNode(other.Value.MapCorrelation),
+            }))),
+            ["by_tag"] = new JsonArray(summary.ByTag.Select(group => (JsonNode?)new JsonObject
+            {
+                ["tag"] = group.Tag,
+                ["value"] = group.Value,
+                ["items"] = group.Items,
+                ["methods"] = new JsonObject(group.ByMethod.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)new JsonObject(
+                    m.Value.Select(metric => KeyValuePair.Create(metric.Key, (JsonNode?)EstimateNode(metric.Value))))))),
+            }).ToArray()),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -66,6 +88,7 @@ public static class EvalSummaryJson
     private static JsonObject MethodNode(MethodSummary method, IReadOnlyList<EvalMetric> metrics) => new()
     {
         ["approximate"] = method.Approximate,
+        ["explain_seconds"] = method.ExplainSeconds is { } seconds ? EstimateNode(seconds) : null,
         ["metrics"] = new JsonObject(metrics.Select(metric =>
         {
             var node = EstimateNode(method.Metrics[metric.Name]);

@@ -19,6 +19,9 @@ public sealed record ExplainOption
     public required string Description { get; init; }
     /// <summary>The methods it applies to, by what they compute from; a value given for another method is refused.</summary>
     public required IReadOnlyList<MethodFamily> Families { get; init; }
+    /// <summary>When set, the only methods (by name) it applies to, narrower than <see cref="Families"/>: e.g. the layer
+    /// that raw attention and Grad-CAM read.</summary>
+    public IReadOnlyList<string>? OnlyMethods { get; init; }
     /// <summary>True when the option changes the map, so result.json's <c>options</c> records it; false for resources
     /// (chunking) and display (normalisation, per-token maps).</summary>
     public bool Reported { get; init; }
@@ -46,7 +49,7 @@ public sealed record ExplainOption
         _ => $"one of \"{string.Join("\", \"", Choices)}\"",
     };
 
-    public bool AppliesTo(ExplainMethod method) => Families.Contains(method.Family);
+    public bool AppliesTo(ExplainMethod method) => OnlyMethods is { } names ? names.Contains(method.Name) : Families.Contains(method.Family);
 
     /// <summary>The value of this option in <paramref name="settings"/>, as result.json and help texts write it (booleans as on/off).</summary>
     public string Value(ExplainSettings settings) => Format(Read(settings));
@@ -129,6 +132,16 @@ public static class ExplainOptions
             s => s.Glimpse.Propagation, (s, v) => s with { Glimpse = s.Glimpse with { Propagation = v } }),
         Choice<TokenWeighting>("token_weights", "How answer tokens are weighted in the response-level maps.",
             s => s.Glimpse.TokenWeights, (s, v) => s with { Glimpse = s.Glimpse with { TokenWeights = v } }),
+        Choice<AnswerTokenSelection>("answer_tokens",
+            "Which answer tokens are explained (one backward pass each) and weighed into the response-level maps: all, content " +
+            "(leaving out function words, punctuation and end-of-sequence) or top-k (the top_k tokens that attend most to the image).",
+            s => s.Glimpse.AnswerTokens, (s, v) => s with { Glimpse = s.Glimpse with { AnswerTokens = v } }),
+        new ExplainOption
+        {
+            Name = "top_k", Kind = OptionKind.Integer, Families = GlimpseOnly, Reported = true, Minimum = 1, Maximum = 1024,
+            Description = "With answer_tokens top-k, how many answer tokens are explained.",
+            Read = s => s.Glimpse.TopK, Apply = (s, v) => s with { Glimpse = s.Glimpse with { TopK = (int)v } },
+        },
         Choice<GradientTarget>("target", "The scalar each answer token back-propagates.",
             s => s.Glimpse.Target, (s, v) => s with { Glimpse = s.Glimpse with { Target = v } }),
         Choice<GradientRegion>("grad_region", "Which gradient entries the sums take: the causal triangle or all.",
@@ -137,6 +150,13 @@ public static class ExplainOptions
             s => s.Glimpse.ExcludeSelf, (s, v) => s with { Glimpse = s.Glimpse with { ExcludeSelf = v } }),
         Boolean("per_token_maps", "Also keep one map per answer token, switchable in report.html.", Every, reported: false,
             s => s.Glimpse.PerTokenMaps, (s, v) => s with { Glimpse = s.Glimpse with { PerTokenMaps = v } }),
+        new ExplainOption
+        {
+            Name = "layer", Kind = OptionKind.Integer, Families = Every, OnlyMethods = ["raw-attention", "gradcam"], Reported = true,
+            Minimum = -1024, Maximum = 1023,
+            Description = "The decoder layer raw attention and Grad-CAM read: 0 is the first, −1 the last, −2 the one before.",
+            Read = s => s.Layer, Apply = (s, v) => s with { Layer = (int)v },
+        },
         new ExplainOption
         {
             Name = "chunk_size", Kind = OptionKind.Integer, Families = WithGradients, Minimum = 0, Maximum = 1024,
@@ -176,27 +196,44 @@ public static class ExplainOptions
     /// </summary>
     public static ExplainSettings Parse(ExplainMethod method, IReadOnlyDictionary<string, JsonElement> options, List<string> problems)
     {
+        ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(options);
-        return Parse(method, options.Select(o => new GivenValue(o.Key, spec => spec.Parse(o.Value), o.Value.GetRawText())), name => "options." + name, problems);
+        return Parse([method], options.Select(o => new GivenValue(o.Key, spec => spec.Parse(o.Value), o.Value.GetRawText())), name => "options." + name, problems);
     }
 
     /// <summary>The settings options written as text ask for (command-line flags, method variants).</summary>
     /// <param name="label">How a problem names the option the user wrote, e.g. <c>depth_lambda</c> → <c>--depth-lambda</c>.</param>
-    public static ExplainSettings Parse(ExplainMethod method, IEnumerable<KeyValuePair<string, string>> options, Func<string, string> label, List<string> problems)
+    /// <param name="start">The settings the options change (a method variant's start from the run's); the defaults when null.</param>
+    public static ExplainSettings Parse(ExplainMethod method, IEnumerable<KeyValuePair<string, string>> options, Func<string, string> label, List<string> problems,
+        ExplainSettings? start = null)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return Parse([method], options, label, problems, start);
+    }
+
+    /// <summary>
+    /// The settings for a run of several methods (<c>glimpse eval</c>): each option must apply to at least one of
+    /// <paramref name="methods"/>; each method later reads the options it takes.
+    /// </summary>
+    public static ExplainSettings Parse(IReadOnlyList<ExplainMethod> methods, IEnumerable<KeyValuePair<string, string>> options, Func<string, string> label,
+        List<string> problems, ExplainSettings? start = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Parse(method, options.Select(o => new GivenValue(o.Key, spec => spec.Parse(o.Value), o.Value)), label, problems);
+        return Parse(methods, options.Select(o => new GivenValue(o.Key, spec => spec.Parse(o.Value), o.Value)), label, problems, start);
     }
 
     /// <summary>An option as the user gave it: its name, how to read its value for an option, and its text for messages.</summary>
     private sealed record GivenValue(string Name, Func<ExplainOption, object?> Read, string Text);
 
-    private static ExplainSettings Parse(ExplainMethod method, IEnumerable<GivenValue> options, Func<string, string> label, List<string> problems)
+    private static ExplainSettings Parse(IReadOnlyList<ExplainMethod> methods, IEnumerable<GivenValue> options, Func<string, string> label, List<string> problems,
+        ExplainSettings? start = null)
     {
-        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(methods);
+        if (methods.Count == 0) throw new ArgumentException("Options are read for at least one method.", nameof(methods));
         ArgumentNullException.ThrowIfNull(label);
         ArgumentNullException.ThrowIfNull(problems);
-        var settings = ExplainSettings.Default;
+        var settings = start ?? ExplainSettings.Default;
+        var givenNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var given in options.OrderBy(o => o.Name, StringComparer.Ordinal))
         {
             if (Find(given.Name) is not { } spec)
@@ -204,15 +241,23 @@ public static class ExplainOptions
                 problems.Add($"{label(UserText.Shorten(given.Name))} is not an option; known: {string.Join(", ", Names.Order(StringComparer.Ordinal))}");
                 continue;
             }
-            if (!spec.AppliesTo(method))
+            if (!methods.Any(spec.AppliesTo))
             {
-                problems.Add($"{label(spec.Name)} does not apply to method {method.Name}; it applies to " +
-                             string.Join(", ", ExplainMethods.All.Where(spec.AppliesTo).Select(m => m.Name)));
+                string which = methods.Count == 1 ? $"does not apply to method {methods[0].Name}"
+                    : $"applies to none of the methods chosen ({string.Join(", ", methods.Select(m => m.Name).Distinct())})";
+                problems.Add($"{label(spec.Name)} {which}; it applies to {string.Join(", ", ExplainMethods.All.Where(spec.AppliesTo).Select(m => m.Name))}");
                 continue;
             }
-            if (given.Read(spec) is { } value) settings = spec.Apply(settings, value);
+            if (given.Read(spec) is { } value)
+            {
+                settings = spec.Apply(settings, value);
+                givenNames.Add(spec.Name);
+            }
             else problems.Add($"{label(spec.Name)} must be {spec.Expected}, not {UserText.Shorten(given.Text)}");
         }
+        // A count of tokens that selects nothing would be silently ignored: say so instead.
+        if (givenNames.Contains("top_k") && settings.Glimpse.AnswerTokens != AnswerTokenSelection.TopK)
+            problems.Add($"{label("top_k")} applies only with {label("answer_tokens")} top-k");
         try
         {
             settings.Glimpse.Validate();
@@ -276,6 +321,7 @@ public static class ExplainOptions
     public static string Name<T>(T value) where T : struct, Enum => value switch
     {
         GradientTarget.LogProbability => "log-prob",
+        AnswerTokenSelection.TopK => "top-k",
         _ => value.ToString().ToLowerInvariant(),
     };
 

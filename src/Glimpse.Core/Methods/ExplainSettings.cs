@@ -7,5 +7,8 @@ public sealed record ExplainSettings(GlimpseOptions Glimpse, MapNormalization No
     /// model and precision.</summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
 
+    /// <summary>The decoder layer raw attention and Grad-CAM read (option <c>layer</c>): 0 the first, −1 the last.</summary>
+    public int Layer { get; init; } = -1;
+
     public static ExplainSettings Default { get; } = new(new GlimpseOptions(), MapNormalization.MinMax);
 }

@@ -32,6 +32,18 @@ public enum PropagationRule
     Plain,
 }
 
+/// <summary>Which answer tokens are explained (each costs one backward pass) and weighed into the response-level maps.</summary>
+public enum AnswerTokenSelection
+{
+    /// <summary>Every answer token, end-of-sequence included (the method).</summary>
+    All,
+    /// <summary>Content tokens: not function words (articles, copulas, prepositions, …), punctuation or end-of-sequence.</summary>
+    Content,
+    /// <summary>The <see cref="GlimpseOptions.TopK"/> tokens whose query rows put the most attention on the image, averaged
+    /// over layers and heads of one forward (a cheap score: no gradient).</summary>
+    TopK,
+}
+
 /// <summary>The scalar each answer token back-propagates.</summary>
 public enum GradientTarget
 {
@@ -60,6 +72,10 @@ public sealed record GlimpseOptions
     public TokenWeighting TokenWeights { get; init; } = TokenWeighting.Full;
     /// <summary>The propagation rule of step 5 (<see cref="PropagationRule"/>).</summary>
     public PropagationRule Propagation { get; init; } = PropagationRule.Doubled;
+    /// <summary>Which answer tokens are explained (<see cref="AnswerTokenSelection"/>); the others get zero weight.</summary>
+    public AnswerTokenSelection AnswerTokens { get; init; } = AnswerTokenSelection.All;
+    /// <summary>With <see cref="AnswerTokenSelection.TopK"/>, how many tokens.</summary>
+    public int TopK { get; init; } = 3;
     public GradientTarget Target { get; init; } = GradientTarget.Logit;
     public GradientRegion GradientRegion { get; init; } = GradientRegion.Causal;
     /// <summary>Set R_t[q_t] (the identity path, not evidence) to 0 before any read.</summary>
@@ -80,6 +96,7 @@ public sealed record GlimpseOptions
         if (double.IsNaN(DepthLambda) || double.IsInfinity(DepthLambda)) throw new ArgumentOutOfRangeException(nameof(DepthLambda), DepthLambda, "λ_d must be finite");
         if (!(LayerFraction > 0 && LayerFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(LayerFraction), LayerFraction, "the layer fraction must be in (0, 1]");
         if (ChunkSize < 0) throw new ArgumentOutOfRangeException(nameof(ChunkSize), ChunkSize, "the chunk size must be ≥ 0 (0 = from the memory budget)");
+        if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "top_k must be at least 1");
         if (MemoryBudgetBytes <= 0) throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), MemoryBudgetBytes, "the memory budget must be positive");
     }
 

@@ -17,8 +17,7 @@ public sealed class AttentionGradCamExplainer(int? layer = null, int chunkSize =
     {
         subject.Validate();
         int layers = subject.Model.Config.Text.NumLayers;
-        int chosen = layer ?? layers - 1;
-        if (chosen < 0 || chosen >= layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the model has {layers} layers");
+        int chosen = AttentionOnlyPass.ResolveLayer(layer, layers);
         int chunk = chunkSize > 0 ? chunkSize : GradientSweep.ChunkFor(2L << 30, GradientSweep.BytesPerBatchRow(subject, keptLayers: 0), subject.AnswerLength);
         var consumer = new Consumer(subject, chosen);
         var outcome = GradientSweep.Run(subject, consumer, SweepMode.Auto, chunk, GradientTarget.Logit, progress, cancellation);

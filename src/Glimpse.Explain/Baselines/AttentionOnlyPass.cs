@@ -11,6 +11,16 @@ internal static class AttentionOnlyPass
     public static TeacherForcedPass Run(ExplanationSubject s, bool keepHiddenStates = false) =>
         TeacherForcedPass.Run(s.Model, s.SequenceIds, s.Image, new TeacherForcedOptions { ImageFeatures = s.ImageFeatures, KeepHiddenStates = keepHiddenStates });
 
+    /// <summary>A layer option's index: 0 the first, −1 the last, −2 the one before (as Python indexes); null the last.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The model has no such layer.</exception>
+    public static int ResolveLayer(int? layer, int layers)
+    {
+        int chosen = layer switch { null => layers - 1, < 0 => layers + layer.Value, _ => layer.Value };
+        return chosen >= 0 && chosen < layers
+            ? chosen
+            : throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the model has {layers} decoder layers: 0 to {layers - 1}, or −1 to −{layers} from the last");
+    }
+
     /// <summary>p_t from a pass's logits (same definition as GLIMPSE's).</summary>
     public static double[] Probabilities(TeacherForcedPass pass, ExplanationSubject s)
     {

@@ -6,8 +6,8 @@ namespace Glimpse.Explain.Baselines;
 
 /// <summary>
 /// Raw attention: one decoder layer's attention, averaged over heads, from each answer token's query row q_t to the
-/// image tokens, averaged over the answer. The last layer by default; with a reference map, the layer whose map
-/// agrees with it best (an upper bound for the method, not a fair single number).
+/// image tokens, averaged over the answer. The last layer by default (−1; option <c>layer</c>); with a reference map and
+/// no layer, the layer whose map agrees with it best (an upper bound for the method, not a fair single number).
 /// </summary>
 public sealed class RawAttentionExplainer(int? layer = null, double[]? referenceMap = null) : IExplainer
 {
@@ -24,8 +24,7 @@ public sealed class RawAttentionExplainer(int? layer = null, double[]? reference
         double[][] RowsOf(int l) => AttentionOnlyPass.RowsOnImage(pass.Attentions[l][0].mean([0]).index_select(0, q), subject);
 
         int layers = pass.Attentions.Count;
-        int chosen = layer ?? layers - 1;
-        if (chosen < 0 || chosen >= layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the model has {layers} layers");
+        int chosen = AttentionOnlyPass.ResolveLayer(layer, layers);
         string how = "last";
         if (referenceMap is not null && layer is null)
         {

@@ -23,7 +23,8 @@ public static class EvalRunner
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var clock = Stopwatch.StartNew();
-        var explainers = options.Methods.Select(m => Explainers.Create(m, options.Glimpse)).ToList();
+        // Each method runs with the run's options and its own (a variant's); its label names its records.
+        var explainers = options.Variants.Select(v => (v.Label, Explainer: Explainers.Create(v.Method.Name, v.Settings(options.Settings)))).ToList();
         var records = new List<EvalRecord>();
         var examples = new List<EvalExample>();
         int items = source.Items.Count, total = items * explainers.Count;
@@ -58,15 +59,15 @@ public static class EvalRunner
     }
 
     private static (List<EvalRecord>, EvalExample?) EvaluateItem(VisionLanguageRuntime runtime, IEvalItemSource source, EvalItem item, int index,
-        List<IExplainer> explainers, EvalOptions options, Action<string, int> progress, CancellationToken cancellation)
+        List<(string Label, IExplainer Explainer)> explainers, EvalOptions options, Action<string, int> progress, CancellationToken cancellation)
     {
-        progress(explainers[0].Method, 0);
+        progress(explainers[0].Label, 0);
         var image = source.LoadImage(item);
         var reference = source.LoadReference(item);
         using var prompt = runtime.Prepare(image, item.Question);
         using var features = EncodeImage(runtime, prompt);
         using var answer = runtime.Answer(prompt, new GenerationOptions { MaxNewTokens = options.MaxNewTokens, ImageFeatures = features });
-        var subject = ExplanationSubject.From(runtime.Model, prompt, answer, features);
+        var subject = ExplanationSubject.From(runtime, prompt, answer, features);
         double[]? referenceCells = reference is null ? null : options.Grid.FromReference(reference);
         bool? correct = item.Answer is null ? null : AnswerMatching.Matches(answer.Text, item.Answer);
 
@@ -83,12 +84,13 @@ public static class EvalRunner
         for (int m = 0; m < explainers.Count; m++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var explainer = explainers[m];
-            progress(explainer.Method, m);
+            var (label, explainer) = explainers[m];
+            progress(label, m);
             var explainClock = Stopwatch.StartNew();
             var relevance = explainer.Explain(subject, null, cancellation);
             double explainSeconds = explainClock.Elapsed.TotalSeconds;
             var map = new ImageTokenMap(prompt.ImageTokens, relevance.ImageMap);
+            var gridMap = options.Grid.FromTokenMap(map);
 
             faithfulnessClock.Restart();
             var curves = faithfulness?.Measure(relevance.ImageMap);
@@ -97,7 +99,7 @@ public static class EvalRunner
             records.Add(new EvalRecord
             {
                 ItemId = item.Id,
-                Method = explainer.Method,
+                Method = label,
                 Question = item.Question,
                 ExpectedAnswer = item.Answer,
                 Answer = answer.Text,
@@ -106,16 +108,17 @@ public static class EvalRunner
                 ReferenceKind = reference?.Kind,
                 Tags = item.Tags ?? new Dictionary<string, string>(),
                 Alignment = reference is { } r && referenceCells is { } cells
-                    ? AlignmentScores.Compute(options.Grid.FromTokenMap(map), cells, r.Kind)
+                    ? AlignmentScores.Compute(gridMap, cells, r.Kind)
                     : null,
+                GridMap = gridMap,
                 Faithfulness = curves,
                 RandomControl = randomControl,
                 ExplainSeconds = explainSeconds,
                 FaithfulnessSeconds = faithfulnessSeconds,
             });
-            if (showExample) overlays[explainer.Method] = ExampleThumbnails.Overlay(image, map);
+            if (showExample) overlays[label] = ExampleThumbnails.Overlay(image, map);
         }
-        progress(explainers[^1].Method, explainers.Count);
+        progress(explainers[^1].Label, explainers.Count);
         var example = showExample
             ? new EvalExample(item.Id, item.Question, answer.Text, item.Answer, ExampleThumbnails.Image(image),
                 reference is null ? null : ExampleThumbnails.Reference(image, reference), overlays)

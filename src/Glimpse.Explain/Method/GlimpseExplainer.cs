@@ -28,6 +28,58 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
     {
         Options.Validate();
         subject.Validate();
+        if (Options.AnswerTokens == AnswerTokenSelection.All) return ExplainEvery(subject, progress, cancellation);
+
+        var choice = AnswerTokenSelector.Choose(subject, Options);
+        if (choice.Indices.Length == 0)
+        {
+            var all = ExplainEvery(subject, progress, cancellation);
+            return all with { Warnings = [$"No answer token is a {ExplainOptions.Name(Options.AnswerTokens)} token; every token was explained.", .. all.Warnings] };
+        }
+        var explained = ExplainEvery(subject.Select(choice.Indices), progress, cancellation);
+        return Expand(explained, choice, subject);
+    }
+
+    /// <summary>
+    /// A selection's relevance over the whole answer: the maps are the selected tokens' (their weights renormalised among
+    /// them); every token left out has weight 0 and an empty map, and a warning names them, so nothing is dropped unseen.
+    /// </summary>
+    private Relevance Expand(Relevance explained, AnswerTokenChoice choice, ExplanationSubject subject)
+    {
+        int tokens = subject.AnswerLength, k = explained.ImageMap.Length;
+        double[] Spread(double[] selected)
+        {
+            var all = new double[tokens];
+            for (int i = 0; i < choice.Indices.Length; i++) all[choice.Indices[i]] = selected[i];
+            return all;
+        }
+        var maps = Enumerable.Range(0, tokens).Select(_ => new double[k]).ToArray();
+        for (int i = 0; i < choice.Indices.Length; i++) maps[choice.Indices[i]] = explained.TokenImageMaps[i];
+        var left = Enumerable.Range(0, tokens).Except(choice.Indices).ToList();
+        string selection = ExplainOptions.Name(Options.AnswerTokens);
+        var warnings = explained.Warnings.ToList();
+        if (left.Count > 0)
+        {
+            string names = subject.AnswerTokens is { } texts
+                ? string.Join(", ", left.Select(t => $"“{texts[t].Text}”"))
+                : string.Join(", ", left.Select(t => $"#{t}"));
+            warnings.Add($"Explained {choice.Indices.Length} of {tokens} answer tokens ({selection}); left out with weight 0: {names}.");
+        }
+        return explained with
+        {
+            TokenImageMaps = maps,
+            VisualWeights = Spread(explained.VisualWeights),
+            PromptWeights = Spread(explained.PromptWeights),
+            JointRelevance = Spread(explained.JointRelevance),
+            Probabilities = choice.Probabilities,
+            Options = new Dictionary<string, string>(explained.Options) { ["explained_tokens"] = $"{choice.Indices.Length} of {tokens}" },
+            Warnings = warnings,
+            ForwardSeconds = explained.ForwardSeconds + choice.ForwardSeconds,
+        };
+    }
+
+    private Relevance ExplainEvery(ExplanationSubject subject, IProgress<double>? progress, CancellationToken cancellation)
+    {
         var text = subject.Model.Config.Text;
         int firstLayer = GlimpseAlgebra.FirstLayer(text.NumLayers, Options.LayerFraction);
         int chunk = Options.ChunkSize > 0 ? Options.ChunkSize

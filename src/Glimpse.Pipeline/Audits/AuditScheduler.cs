@@ -121,13 +121,15 @@ public sealed partial class AuditScheduler(AuditStore store, AuditOptions option
             }
             if (image is not null)
                 await store.TryCreateJobBlobAsync(BlobLayout.ImageBlob(jobId, imageName), image, ContentTypeOf(imageName), cancellationToken).ConfigureAwait(false);
+            // A variant (glimpse[depth_prior=off]) is its method with the suite's options it takes and its own on top.
+            var variant = MethodVariant.Parse(job.Method);
             var manifest = new JobManifest
             {
                 Prompt = job.Question,
                 Image = imageName,
                 Model = run.Model!,
-                Method = job.Method,
-                Options = ExplainOptions.For(ExplainMethods.Get(job.Method), run.Options),
+                Method = variant.Method.Name,
+                Options = variant.ManifestOptions(run.Options),
                 MaxNewTokens = run.MaxNewTokens ?? options.DefaultMaxNewTokens,
                 CorrelationId = $"audit:{run.RunId}:{job.CaseId}:{job.Method}",
                 Tags = new SortedDictionary<string, string>(StringComparer.Ordinal)

@@ -33,7 +33,7 @@ public static class AuditSummaryBuilder
             var jobs = outcomes.Where(o => o.Result.Method == method).ToList();
             var methodRecords = records.Where(r => r.Method == method).ToList();
             return new AuditMethodSummary(
-                ExplainMethods.Get(method).Approximate, jobs.Count,
+                MethodVariant.Parse(method).Method.Approximate, jobs.Count,
                 jobs.Count(j => j.Result.Status == JobStatus.Succeeded), jobs.Count(j => j.Result.Status == JobStatus.Failed),
                 Accuracy(methodRecords, seed),
                 AuditMetrics.Alignment.ToDictionary(metric => metric.Name, metric =>

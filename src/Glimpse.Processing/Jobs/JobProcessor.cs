@@ -142,7 +142,7 @@ public sealed partial class JobProcessor(
         LogRunning(logger, jobId, work.DeliveryCount, manifest.Model, manifest.Method);
 
         var image = DecodeImage(message, await imageRead.ConfigureAwait(false));
-        var request = new ExplainRequest(image, manifest.Prompt, Explainers.Create(manifest.Method, settings.Glimpse))
+        var request = new ExplainRequest(image, manifest.Prompt, Explainers.Create(manifest.Method, settings))
         {
             MaxNewTokens = manifest.MaxNewTokens,
             PerTokenMaps = settings.Glimpse.PerTokenMaps,

@@ -73,7 +73,7 @@ public class EvalEndToEndTests
 
         // summary.json
         var summary = JsonNode.Parse(File.ReadAllText(files.SummaryJson))!;
-        Assert.Equal("1.0", summary["schema_version"]!.GetValue<string>());
+        Assert.Equal(EvalSummaryJson.SchemaVersion, summary["schema_version"]!.GetValue<string>());
         Assert.Equal(2, summary["items"]!.GetValue<int>());
         var byMethod = summary["methods_summary"]!.AsObject();
         Assert.Equal(methods, byMethod.Select(p => p.Key));

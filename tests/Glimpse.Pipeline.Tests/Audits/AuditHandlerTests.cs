@@ -200,6 +200,51 @@ public sealed class AuditHandlerTests(Azurite azurite, TinyModels models)
     }
 
     [Fact]
+    public async Task Method_variants_run_as_their_method_with_the_suites_options_and_their_own_and_are_summarised_apart()
+    {
+        var harness = await HarnessAsync();
+        var blobs = harness.Blobs;
+        await UploadAsync(blobs, "ablation/scene.png", TinyModels.LlavaImage());
+        await UploadAsync(blobs, "ablation/mask.png", Mask(ImageWidth, ImageHeight, new SKRectI(0, 0, 24, 40)));
+        var suite = Suite(["glimpse", "glimpse[depth_prior=off,lambda=1]", "raw-attention[layer=0]"], Case("only", "scene.png", Question, null, "mask.png"));
+        suite["options"] = new JsonObject { ["lambda"] = 2.0, ["propagation"] = "plain" };
+        await UploadSuiteAsync(blobs, "ablation", suite);
+        var handler = Handler(harness);
+
+        var start = Assert.Single((await handler.TickAsync(FirstSlot, CancellationToken.None)).Started);
+        Assert.Equal(3, start.JobsSubmitted);
+        var run = await ReadAsync<AuditRunRecord>(blobs, AuditLayout.RunBlob(start.RunId));
+        async Task<JsonNode> ManifestAsync(string method) => JsonNode.Parse((await blobs.GetBlobContainerClient(BlobLayout.JobsContainer)
+            .GetBlobClient(BlobLayout.ManifestBlob(run.Jobs.Single(j => j.Method == method).JobId!)).DownloadContentAsync()).Value.Content.ToString())!;
+        var plain = await ManifestAsync("glimpse");
+        Assert.Equal("glimpse", (string?)plain["method"]);
+        Assert.Equal(["lambda", "propagation"], plain["options"]!.AsObject().Select(o => o.Key).Order());
+        var variant = await ManifestAsync("glimpse[depth_prior=off,lambda=1]");
+        Assert.Equal("glimpse", (string?)variant["method"]);
+        Assert.Equal(1.0, variant["options"]!["lambda"]!.GetValue<double>());          // the variant's own wins
+        Assert.False(variant["options"]!["depth_prior"]!.GetValue<bool>());
+        Assert.Equal("plain", (string?)variant["options"]!["propagation"]);            // the suite's, kept
+        Assert.Equal("glimpse[depth_prior=off,lambda=1]", (string?)variant["tags"]!["audit_method"]);
+        var raw = await ManifestAsync("raw-attention[layer=0]");
+        Assert.Equal(("raw-attention", 0), ((string?)raw["method"], raw["options"]!["layer"]!.GetValue<int>()));
+
+        await RunJobsAsync(harness, start.RunId);
+        Assert.Equal(AuditAggregateDecision.Summarized,
+            Assert.Single((await handler.TickAsync(FirstSlot.AddMinutes(20), CancellationToken.None)).Aggregated).Decision);
+        AuditSchemas.AssertValid("audit-summary.schema.json", JsonNode.Parse(await ReadTextAsync(blobs, AuditLayout.SummaryBlob(start.RunId))));
+        var summary = await ReadAsync<AuditSummary>(blobs, AuditLayout.SummaryBlob(start.RunId));
+        Assert.Equal(["glimpse", "glimpse[depth_prior=off,lambda=1]", "raw-attention[layer=0]"], summary.Methods);
+        Assert.All(summary.ByMethod.Values, m => Assert.Equal((1, 1), (m.Jobs, m.Succeeded)));
+        // Each job ran with what its manifest asked: result.json records the variant's options.
+        var results = summary.Cases.ToDictionary(c => c.Method, c => c.JobId!);
+        var variantResult = ResultJson.Deserialize((await harness.ResultBlobAsync(BlobLayout.ResultBlobs(results["glimpse[depth_prior=off,lambda=1]"]).ResultJson))!.ToString());
+        Assert.Equal(("off", "1", "plain"), (variantResult.Options["depth_prior"], variantResult.Options["lambda"], variantResult.Options["propagation"]));
+        var rawResult = ResultJson.Deserialize((await harness.ResultBlobAsync(BlobLayout.ResultBlobs(results["raw-attention[layer=0]"]).ResultJson))!.ToString());
+        Assert.Equal("0", rawResult.Options["layer"]);
+        Assert.Contains("glimpse[depth_prior=off,lambda=1]", await ReadTextAsync(blobs, AuditLayout.ReportBlob(start.RunId)));
+    }
+
+    [Fact]
     public async Task A_result_json_1_x_with_the_geometry_json_1_0_an_older_worker_wrote_is_still_aligned()
     {
         var harness = await HarnessAsync();

@@ -21,7 +21,14 @@ public sealed class MethodTableTests
         var job = Schema("job.schema.json")["properties"]!["method"]!;
         Assert.Equal(ExplainMethods.Names, Strings(job["enum"]));
         Assert.Contains(job["enum"]!.AsArray(), n => n is null);   // null means the default
-        Assert.Equal(ExplainMethods.Names, Strings(Schema("audit-suite.schema.json")["properties"]!["methods"]!["items"]!["enum"]));
+        // Audit suites take variants (glimpse[depth_prior=off]): a pattern over the table's names.
+        string pattern = Schema("audit-suite.schema.json")["properties"]!["methods"]!["items"]!["pattern"]!.GetValue<string>();
+        Assert.Equal(MethodVariant.SchemaPattern, pattern);
+        foreach (string name in ExplainMethods.Names) Assert.Matches(pattern, name);
+        Assert.Matches(pattern, "glimpse[token_weights=uniform,depth_prior=off]");
+        Assert.Matches(pattern, "raw-attention[layer=-2]");
+        Assert.DoesNotMatch(pattern, "saliency[layer=1]");
+        Assert.DoesNotMatch(pattern, "glimpse[depth_prior]");
         // result.json names the methods as examples, not an enum: a reader of 2.x accepts a method it does not know yet.
         Assert.Equal(ExplainMethods.Names.Order(), Strings(Schema("result.schema.json")["properties"]!["method"]!["examples"]).Order());
     }
@@ -91,7 +98,7 @@ public sealed class MethodTableTests
     public void Result_options_of_glimpse_are_every_reported_option_and_the_mode()
     {
         var described = new GlimpseOptions().Describe();
-        var reported = ExplainOptions.All.Where(o => o.Reported).Select(o => o.Name).Append("mode");
+        var reported = ExplainOptions.All.Where(o => o.Reported && o.AppliesTo(ExplainMethods.Get("glimpse"))).Select(o => o.Name).Append("mode");
         Assert.Equal(reported.Order(StringComparer.Ordinal), described.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("exact", described["mode"]);
         Assert.Equal("fast (approximate)", (new GlimpseOptions { Fast = true }).Describe()["mode"]);
