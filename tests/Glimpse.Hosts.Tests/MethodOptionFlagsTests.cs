@@ -36,6 +36,14 @@ public sealed class MethodOptionFlagsTests
         { ["explain", "--method", "glimpse-slow", "--image", "nothing.png", "--prompt", "what is this"],
             "error: Unknown method 'glimpse-slow'. Known: glimpse, glimpse-fast, chefer, rollout, raw-attention, gradcam, tam." },
         { ["eval", "--methods", "rollout,tam", "--chunk-size", "2", "--data", "synthetic"], "error: --chunk-size applies to none of the methods chosen (rollout, tam)" },
+        { ["eval", "--methods", "glimpse,glimpse[layer=2]", "--data", "synthetic"],
+            "error: --methods: In 'glimpse[layer=2]': layer does not apply to method glimpse; it applies to raw-attention, gradcam." },
+        { ["eval", "--methods", "glimpse,glimpse[depth_prior=off", "--data", "synthetic"],
+            "error: --methods: 'glimpse[depth_prior=off' is not a method variant; write method[option=value,option=value]." },
+        { ["eval", "--methods", "glimpse[lambda=2],glimpse[ lambda=2 ]", "--data", "synthetic"], "error: --methods: The method glimpse[lambda=2] is named twice." },
+        { ["eval", "--methods", "glimpse,chefer", "--layer", "1", "--data", "synthetic"],
+            "error: --layer applies to none of the methods chosen (glimpse, chefer); it applies to raw-attention, gradcam." },
+        { ["explain", "--top-k", "2", "--image", "nothing.png", "--prompt", "what is this"], "error: --top-k applies only with --answer-tokens top-k." },
     };
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Azure;
 using Glimpse.Core.Contracts;
+using Glimpse.Core.Methods;
 using Glimpse.Pipeline.Audits;
 using Glimpse.Pipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,7 +36,7 @@ internal static class AuditCommand
         var suite = Suite();
         var data = new Option<string?>("--data", "-d") { Description = "A glimpse eval dataset folder (data.jsonl beside its images and references)." };
         var model = new Option<string?>("--model", "-m") { Description = "The model id the suite runs on (default: the audit's configured default model)." };
-        var methods = new Option<string?>("--methods") { Description = "Comma-separated explanation methods (default: glimpse)." };
+        var methods = new Option<string?>("--methods") { Description = "Comma-separated explanation methods, variants with options of their own allowed, e.g. 'glimpse,glimpse[depth_prior=off]' (default: glimpse)." };
         var maxNewTokens = new Option<int?>("--max-new-tokens") { Description = "Longest answer, in tokens (default: the audit's default)." };
         var connection = Connection();
         var command = new Command("upload", "Upload a glimpse eval dataset folder as an audit suite (images and references first, suite.json last).")
@@ -46,7 +47,7 @@ internal static class AuditCommand
         {
             string name = CommonOptions.Require(parse.GetValue(suite), "--suite");
             string folder = CommonOptions.Require(parse.GetValue(data), "--data");
-            var chosen = parse.GetValue(methods)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var chosen = parse.GetValue(methods) is { } written ? MethodVariant.SplitList(written) : null;
             var store = await StoreAsync(parse.GetValue(connection));
             var upload = await AuditSuites.UploadFromEvalFolderAsync(store, name, folder, parse.GetValue(model), chosen, parse.GetValue(maxNewTokens),
                 CancellationToken.None);
