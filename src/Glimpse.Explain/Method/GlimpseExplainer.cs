@@ -87,8 +87,7 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
 
         using var consumer = new Consumer(Options, subject, firstLayer);
         var outcome = GradientSweep.Run(subject, consumer, Sweep, chunk, Options.Target, progress, cancellation);
-        using var rows = torch.cat(consumer.Rows, 0);                                                   // R [T, N]
-        foreach (var r in consumer.Rows) r.Dispose();
+        var rows = consumer.Rows;                                                                       // R [T, N]
 
         var aggregate = GlimpseAlgebra.Aggregate(rows, outcome.Probabilities, subject.VisualPositions, subject.PromptPositions,
             subject.QueryPositions, Options);
@@ -112,15 +111,30 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
         };
     }
 
-    /// <summary>Reduces each layer as it arrives; at the end of a chunk weighs the layers and propagates. The reducer's
-    /// buffers and the E_l store are allocated for the first chunk and reused for every later one.</summary>
+    /// <summary>
+    /// Reduces each layer as it arrives; at the end of a chunk weighs the layers and propagates. Everything it keeps —
+    /// the reducer's buffers, the E_l store, each layer's γ and w, and the rows R_t of every token — is allocated once,
+    /// for the first chunk, and written in place for every later one.
+    /// </summary>
+    /// <remarks>
+    /// Why in place: the consumer runs inside backward, between the backward's own [C, H, N, N] temporaries. A small
+    /// tensor that outlives them (a layer's γ kept to the end of the chunk, a token's row kept to the end of the
+    /// explanation) is carved by glibc from the hole a freed temporary left, so the next temporary of that size no longer
+    /// fits there and the heap grows: resident memory rose by about two such blocks per answer token (issue 13). With
+    /// nothing long-lived allocated inside backward, the holes are reused whole.
+    /// </remarks>
     private sealed class Consumer(GlimpseOptions options, ExplanationSubject subject, int firstLayer) : IGradientConsumer, IDisposable
     {
         private readonly LayerReducer _reducer = new(options);
-        private readonly SortedDictionary<int, (Tensor Mass, Tensor HeadWeights)> _layers = [];
-        private Tensor? _relevance;   // E_l for the propagated layers [L', capacity, N, N], slot l − firstLayer
-        private int _first, _count;
-        public List<Tensor> Rows { get; } = [];
+        private readonly int _kept = subject.Model.Config.Text.NumLayers - firstLayer;   // L', the propagated layers
+        private Tensor? _relevance;     // E_l [L', capacity, N, N], slot l − firstLayer
+        private Tensor? _mass;          // γ_l [L', capacity]
+        private Tensor? _headWeights;   // w_l [L', capacity, H]
+        private Tensor? _rows;          // R_t [T, N], every token's row
+        private int _first, _count, _rowsPerLayer;
+
+        /// <summary>R [T, N], one row per answer token once the sweep is done; owned by the consumer.</summary>
+        public Tensor Rows => _rows ?? throw new InvalidOperationException("No chunk has ended.");
         public List<string> Warnings { get; } = [];
 
         public void BeginChunk(int first, int count) => (_first, _count) = (first, count);
@@ -128,41 +142,52 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
         public void Layer(int layer, Tensor attention, Tensor gradient)
         {
             if (layer < firstLayer) return;   // below the layer fraction: neither propagated nor weighed
-            long c = gradient.shape[0], n = gradient.shape[^1];
-            if (_relevance is null || _relevance.shape[1] < c || _relevance.shape[^1] != n || _relevance.dtype != gradient.dtype)
+            long c = gradient.shape[0], heads = gradient.shape[1], n = gradient.shape[^1];
+            if (_relevance is null || _relevance.shape[1] < c || _relevance.shape[^1] != n || _relevance.dtype != gradient.dtype
+                || _headWeights!.shape[^1] != heads)
             {
-                _relevance?.Dispose();
-                _relevance = torch.empty(subject.Model.Config.Text.NumLayers - firstLayer, c, n, n, dtype: gradient.dtype, device: gradient.device)
-                    .DetachFromDisposeScope();
+                DisposeBuffers();
+                using var scope = NewDisposeScope();
+                _relevance = torch.empty(_kept, c, n, n, dtype: gradient.dtype, device: gradient.device).DetachFromDisposeScope();
+                _mass = torch.empty(_kept, c, dtype: gradient.dtype, device: gradient.device).DetachFromDisposeScope();
+                _headWeights = torch.empty(_kept, c, heads, dtype: gradient.dtype, device: gradient.device).DetachFromDisposeScope();
             }
-            var (mass, headWeights) = _reducer.Reduce(attention, gradient, _relevance[layer - firstLayer][..(int)c]);
-            _layers[layer] = (mass.DetachFromDisposeScope(), headWeights.DetachFromDisposeScope());
+            int slot = layer - firstLayer, rows = (int)c;
+            _reducer.Reduce(attention, gradient, _relevance[slot][..rows], _mass![slot][..rows], _headWeights![slot][..rows]);
+            _rowsPerLayer = rows;
         }
 
         public void EndChunk()
         {
             using var scope = NewDisposeScope();
-            var mass = torch.stack(_layers.Values.Select(l => l.Mass), 1);                            // γ [C', L']
+            var mass = _mass!.narrow(1, 0, _rowsPerLayer).t();                                        // γ [C', L']
             var alpha = GlimpseAlgebra.LayerWeights(mass, firstLayer, options, out bool uniform);
             if (uniform) Warnings.Add("Every layer's gradient mass was zero for some token; uniform layer weights were used.");
             var queries = subject.QueryPositions[_first..(_first + _count)];
             if (alpha.shape[0] != _count) alpha = alpha.expand(_count, -1);                            // summed gradient: shared weights
-            int rowsPerLayer = (int)mass.shape[0];
-            var relevance = _layers.Keys.Select(l => _relevance![l - firstLayer][..rowsPerLayer]).ToList();   // E_l [C', N, N], layer order
-            var rows = GlimpseAlgebra.Propagate(relevance, alpha, queries, options.Propagation);
-            Rows.Add(rows.DetachFromDisposeScope());
-            foreach (var (m, w) in _layers.Values)
+            var relevance = Enumerable.Range(0, _kept).Select(slot => _relevance![slot][.._rowsPerLayer]).ToList();   // E_l [C', N, N], layer order
+            var rows = GlimpseAlgebra.Propagate(relevance, alpha, queries, options.Propagation);      // [count, N]
+            if (_rows is null)
             {
-                m.Dispose();
-                w.Dispose();
+                using var keep = NewDisposeScope();
+                _rows = torch.empty(subject.AnswerLength, rows.shape[1], dtype: rows.dtype, device: rows.device).DetachFromDisposeScope();
             }
-            _layers.Clear();
+            _rows.narrow(0, _first, _count).copy_(rows);
+        }
+
+        private void DisposeBuffers()
+        {
+            _relevance?.Dispose();
+            _mass?.Dispose();
+            _headWeights?.Dispose();
+            (_relevance, _mass, _headWeights) = (null, null, null);
         }
 
         public void Dispose()
         {
             _reducer.Dispose();
-            _relevance?.Dispose();
+            DisposeBuffers();
+            _rows?.Dispose();
         }
     }
 }

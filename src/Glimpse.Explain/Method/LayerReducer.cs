@@ -31,6 +31,19 @@ public sealed class LayerReducer(GlimpseOptions options) : IDisposable
     /// <returns>γ_l [C] and w_l [C, H], new tensors owned by the caller</returns>
     public (Tensor GradientMass, Tensor HeadWeights) Reduce(Tensor attention, Tensor gradient, Tensor relevance)
     {
+        var mass = torch.empty(gradient.shape[0], dtype: gradient.dtype, device: gradient.device);
+        var headWeights = torch.empty(gradient.shape[0], gradient.shape[1], dtype: gradient.dtype, device: gradient.device);
+        Reduce(attention, gradient, relevance, mass, headWeights);
+        return (mass, headWeights);
+    }
+
+    /// <summary>
+    /// Reduces one layer into buffers the caller keeps: E_l into <paramref name="relevance"/>, γ_l into
+    /// <paramref name="gradientMass"/> [C], w_l into <paramref name="headWeights"/> [C, H]. What it allocates lives only
+    /// until it returns, which matters inside backward (see the class remarks).
+    /// </summary>
+    public void Reduce(Tensor attention, Tensor gradient, Tensor relevance, Tensor gradientMass, Tensor headWeights)
+    {
         long c = gradient.shape[0], heads = gradient.shape[1], n = gradient.shape[^1], cells = n * n;
         EnsureBuffers(c, heads, n, gradient.dtype, gradient.device);
         using var scope = NewDisposeScope();
@@ -38,18 +51,17 @@ public sealed class LayerReducer(GlimpseOptions options) : IDisposable
         positive.copy_(gradient).clamp_min_(0);                                                // ReLU(g)
         var byHead = positive.view(c * heads, cells);                                          // [C·H, N²]
 
-        Tensor headWeights;
         if (options.HeadWeighting == HeadWeighting.Adaptive)
         {
             var reluMass = byHead.mv(_region!).view(c, heads);                                   // Σ_region ReLU(g) [C, H]
             positive.mul_(attention);                                                          // G [C, H, N, N]
             var weightedMass = byHead.sum(1).view(c, heads);                                     // ΣG [C, H]
-            headWeights = (weightedMass / (reluMass + options.Epsilon) / options.Lambda).softmax(-1);
+            headWeights.copy_((weightedMass / (reluMass + options.Epsilon) / options.Lambda).softmax(-1));
         }
         else
         {
             positive.mul_(attention);
-            headWeights = torch.full(c, heads, 1.0 / heads, dtype: gradient.dtype, device: gradient.device);
+            headWeights.fill_(1.0 / heads);
         }
 
         var fused = relevance.view(c, 1, cells);                                               // E_l [C, 1, N²]
@@ -65,9 +77,7 @@ public sealed class LayerReducer(GlimpseOptions options) : IDisposable
         var headSum = _headSum![..(int)c];                                                     // Σ_h g [C, N²]
         for (int b = 0; b < c; b++)
             headSum[b].unsqueeze(0).addmm_(_ones!, gradient[b].reshape(heads, cells), beta: 0, alpha: 1);
-        var mass = headSum.abs_().mv(_region!);                                                // γ_l [C]
-
-        return (mass.MoveToOuterDisposeScope(), headWeights.MoveToOuterDisposeScope());
+        gradientMass.copy_(headSum.abs_().mv(_region!));                                       // γ_l [C]
     }
 
     private void EnsureBuffers(long c, long heads, long n, ScalarType dtype, Device device)

@@ -91,7 +91,10 @@ public class EvalEndToEndTests
         Assert.False(log.Contains("Uncaught", StringComparison.Ordinal), log);
         Assert.Matches("<body[^>]* data-items=\"2\"", dom);
         Assert.Contains("id=\"results-table\"", dom);
-        Assert.Equal(3 + 1 + 2, Regex.Matches(dom, "<tr data-method=\"").Count);        // results: 3 methods + random; paired: 2 others
+        // results: 3 methods + random; paired: 2 others; cost and agreement: all 3
+        Assert.Equal(3 + 1 + 2 + 3, Regex.Matches(dom, "<tr data-method=\"").Count);
+        Assert.Contains("id=\"agreement-table\"", dom);
+        Assert.Equal(2, Regex.Matches(dom, "<tr data-tag=\"type=").Count / 4);              // by tag: color and position, 4 metrics
         Assert.Contains("id=\"deletion-curve\"", dom);
         Assert.Contains("id=\"insertion-curve\"", dom);
         Assert.Equal(2 * (3 + 1), Regex.Matches(dom, "<g class=\"series\"").Count);    // two charts, each 3 methods + random
