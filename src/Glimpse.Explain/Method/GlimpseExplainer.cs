@@ -117,11 +117,9 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
     /// for the first chunk, and written in place for every later one.
     /// </summary>
     /// <remarks>
-    /// Why in place: the consumer runs inside backward, between the backward's own [C, H, N, N] temporaries. A small
-    /// tensor that outlives them (a layer's γ kept to the end of the chunk, a token's row kept to the end of the
-    /// explanation) is carved by glibc from the hole a freed temporary left, so the next temporary of that size no longer
-    /// fits there and the heap grows: resident memory rose by about two such blocks per answer token (issue 13). With
-    /// nothing long-lived allocated inside backward, the holes are reused whole.
+    /// The consumer runs inside backward, between the backward's own [C, H, N, N] temporaries; what it allocates there
+    /// now lives only until it returns. (Resident memory still grows by about one such block per answer token against
+    /// the bare loop of the same backwards — issue 13's open memory goal; this did not change that.)
     /// </remarks>
     private sealed class Consumer(GlimpseOptions options, ExplanationSubject subject, int firstLayer) : IGradientConsumer, IDisposable
     {
