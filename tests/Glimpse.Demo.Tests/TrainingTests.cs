@@ -65,11 +65,11 @@ public class TrainingTests
         Assert.Equal("train-demo --out m --seed 1 --steps 10000 --minutes 30", plain.CommandLine());
         var deep = plain with
         {
-            Shape = DemoModelShape.Deep with { TextHidden = 96, TextIntermediate = 288 },
+            Shape = DemoModelShape.Deep with { VisionLayers = 2 },
             PeakLearningRate = 0.0015,
             KindWeights = DemoTrainingOptions.ParseKindWeights("describe=4, relation=2.5", plain.KindWeights),
         };
-        Assert.Equal("train-demo --out m --seed 1 --steps 10000 --minutes 30 --learning-rate 0.0015 --image-size 192 --text-hidden 96 --text-layers 8 "
+        Assert.Equal("train-demo --out m --seed 1 --steps 10000 --minutes 30 --learning-rate 0.0015 --image-size 192 --vision-layers 2 --text-hidden 96 --text-layers 8 "
             + "--text-intermediate 288 --kind-weights color=1,shape=0.4,relation=2.5,count=0.7,exist=1.2,describe=4,color_group=1.5", deep.CommandLine());
         Assert.Equal(36, deep.Shape.ImageTokens);
         Assert.Equal((192, 32), (deep.Scenes.Width, deep.Scenes.CellSize));

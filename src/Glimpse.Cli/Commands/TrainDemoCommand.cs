@@ -23,7 +23,7 @@ internal static class TrainDemoCommand
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => defaults.Threads };
         var preset = new Option<string>("--preset")
         {
-            Description = "Model shape to start from: default (128 px, 16 image tokens, 4 decoder layers: glimpse-demo) or deep (192 px, 36 image tokens, 8 decoder layers: glimpse-demo-deep). The shape options below override it.",
+            Description = "Model shape to start from: default (128 px, 16 image tokens, 4 decoder layers: glimpse-demo) or deep (192 px, 36 image tokens, 8 decoder layers of width 96: glimpse-demo-deep). The shape options below override it.",
             DefaultValueFactory = _ => "default",
         };
         Option<int?> ShapeOption(string name, string description) => new(name) { Description = description };
