@@ -14,6 +14,9 @@ public sealed class SceneGenerator
     private static readonly (ShapeKind Shape, ObjectColor Color)[] AllPairs =
         ShapeNames.All.SelectMany(s => ObjectColors.All.Select(c => (s, c))).ToArray();
 
+    /// <summary>How many objects a scene can hold at most: one of each colour-and-shape pair.</summary>
+    public static int DistinctObjects => AllPairs.Length;
+
     public SceneOptions Options { get; }
 
     public SceneGenerator(SceneOptions? options = null)
