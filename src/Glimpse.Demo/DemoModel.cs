@@ -10,11 +10,19 @@ public static class DemoModel
 {
     /// <summary>The demo model's id in a models folder, and the name of its own folder.</summary>
     public const string Id = "glimpse-demo";
+    /// <summary>
+    /// The deeper benchmark model's id (192 px scenes, 36 image tokens, 8 decoder layers), in the same models folder; the
+    /// small model stays the default.
+    /// </summary>
+    public const string DeepId = "glimpse-demo-deep";
     /// <summary>The models folder's name beside the binaries and in src/Glimpse.Demo.</summary>
     public const string ModelsFolderName = "models";
 
     /// <summary>The demo model's folder (config.json, model.safetensors, tokenizer.json, …).</summary>
     public static string Directory => Path.Combine(ModelsFolder, Id);
+
+    /// <summary>The deep benchmark model's folder, beside the default one.</summary>
+    public static string DeepDirectory => Path.Combine(ModelsFolder, DeepId);
 
     /// <summary>The models folder holding it: the one beside the running assembly, else the one in the source tree above it.</summary>
     public static string ModelsFolder => Locate() ?? throw new DirectoryNotFoundException(

@@ -26,23 +26,32 @@ public static class DemoShowcase
 {
     /// <summary>
     /// One per question kind, plus the other answer of the yes/no and a second relation and count: each the first
-    /// test-split item from its own start index that is of its kind and, where the name says so, has that answer.
+    /// test-split item from its own start index that is of its kind and, where the name says so, has that answer. The
+    /// colour-group sample names two or more objects, so it and the description show evidence spread over several.
     /// </summary>
-    public static IReadOnlyList<DemoSample> Samples { get; } =
-    [
-        First("color", QuestionKind.Color, 90_000_001),
-        First("shape", QuestionKind.Shape, 90_000_002),
-        First("relation-1", QuestionKind.Relation, 90_000_003),
-        First("relation-2", QuestionKind.Relation, 90_000_004),
-        First("count-1", QuestionKind.Count, 90_000_005),
-        First("count-2", QuestionKind.Count, 90_000_006),
-        First("exist-yes", QuestionKind.Exist, 90_000_007, item => item.Answer.StartsWith("Yes", StringComparison.Ordinal)),
-        First("exist-no", QuestionKind.Exist, 90_000_008, item => item.Answer.StartsWith("No", StringComparison.Ordinal)),
-    ];
+    public static IReadOnlyList<DemoSample> Samples { get; } = SamplesFor(new SceneOptions());
 
-    private static DemoSample First(string name, QuestionKind kind, int fromIndex, Func<GroundedItem, bool>? wanted = null)
+    /// <summary>The samples, chosen by the same rules among scenes drawn with <paramref name="options"/> (a model's size).</summary>
+    public static IReadOnlyList<DemoSample> SamplesFor(SceneOptions options)
     {
-        var generator = new SceneGenerator();
+        var generator = new SceneGenerator(options);
+        return
+        [
+            First(generator, "color", QuestionKind.Color, 90_000_001),
+            First(generator, "shape", QuestionKind.Shape, 90_000_002),
+            First(generator, "relation-1", QuestionKind.Relation, 90_000_003),
+            First(generator, "relation-2", QuestionKind.Relation, 90_000_004),
+            First(generator, "count-1", QuestionKind.Count, 90_000_005),
+            First(generator, "count-2", QuestionKind.Count, 90_000_006),
+            First(generator, "exist-yes", QuestionKind.Exist, 90_000_007, item => item.Answer.StartsWith("Yes", StringComparison.Ordinal)),
+            First(generator, "exist-no", QuestionKind.Exist, 90_000_008, item => item.Answer.StartsWith("No", StringComparison.Ordinal)),
+            First(generator, "describe", QuestionKind.Describe, 90_000_009, item => item.EvidenceObjects.Count >= 3),
+            First(generator, "color-group", QuestionKind.ColorGroup, 90_000_010, item => item.EvidenceObjects.Count >= 2),
+        ];
+    }
+
+    private static DemoSample First(SceneGenerator generator, string name, QuestionKind kind, int fromIndex, Func<GroundedItem, bool>? wanted = null)
+    {
         for (int index = fromIndex; ; index++)
         {
             var sample = new DemoSample(name, kind, DatasetSplits.Seed(DatasetSplit.Test, index));
@@ -56,12 +65,15 @@ public static class DemoShowcase
     public static IReadOnlyList<DemoEntry> Write(string outDir, VisionLanguageRuntime runtime, string method = "glimpse",
         Action<int, DemoSample>? progress = null, CancellationToken cancellation = default)
     {
-        var generator = new SceneGenerator();
+        // Scenes at the size the model reads (the default model's is the default scene).
+        var options = SceneOptions.ForModel(runtime.Directory);
+        var generator = new SceneGenerator(options);
+        var samples = options == new SceneOptions() ? Samples : SamplesFor(options);
         var explainer = Explainers.Create(method);
         var entries = new List<DemoEntry>();
-        for (int i = 0; i < Samples.Count; i++)
+        for (int i = 0; i < samples.Count; i++)
         {
-            var sample = Samples[i];
+            var sample = samples[i];
             progress?.Invoke(i, sample);
             var item = sample.Item(generator);
             var image = SceneRenderer.Render(item.Scene);

@@ -34,16 +34,33 @@ public class DemoModelTests
     }
 
     [Fact]
-    public void ItAnswersHeldOutQuestionsCorrectly()
+    public void TheDeepModelTravelsToo_AndItsFilesAreWhatTheCodeWrites()
     {
-        using var runtime = VisionLanguageRuntime.Open(DemoModel.Directory);
-        var generator = new SceneGenerator();
-        var items = Enumerable.Range(0, 10)
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, DemoModel.ModelsFolderName, DemoModel.DeepId), DemoModel.DeepDirectory);
+        using var folder = new TempFolder();
+        DemoModelShape.Deep.WriteModelFiles(folder.Path);
+        foreach (string path in Directory.GetFiles(folder.Path))
+            Assert.Equal(File.ReadAllText(path), File.ReadAllText(Path.Combine(DemoModel.DeepDirectory, Path.GetFileName(path))));
+        var config = Assert.IsType<LlavaConfig>(ConfigReader.Read(DemoModel.DeepDirectory));
+        Assert.Equal(36, config.ImageSeqLength);
+        Assert.True(new FileInfo(Path.Combine(DemoModel.DeepDirectory, DemoCheckpoint.WeightsFile)).Length < 20 << 20);
+        Assert.Equal((192, 32), (SceneOptions.ForModel(DemoModel.DeepDirectory).Width, SceneOptions.ForModel(DemoModel.DeepDirectory).CellSize));
+    }
+
+    [Theory]
+    [InlineData(DemoModel.Id)]
+    [InlineData(DemoModel.DeepId)]
+    public void ItAnswersHeldOutQuestionsCorrectly(string id)
+    {
+        string directory = Path.Combine(DemoModel.ModelsFolder, id);
+        using var runtime = VisionLanguageRuntime.Open(directory);
+        var generator = new SceneGenerator(SceneOptions.ForModel(directory));
+        var items = Enumerable.Range(0, 14)
             .Select(i => generator.Generate(DatasetSplits.Seed(DatasetSplit.Test, 500_000 + i), QuestionKinds.All[i % QuestionKinds.All.Count]))
             .ToList();
         var answers = items.Select(item => AnswerAccuracy.AnswerOf(runtime, SceneRenderer.Render(item.Scene), item.Question)).ToList();
         int correct = items.Zip(answers).Count(p => AnswerAccuracy.Matches(p.Second, p.First.Answer));
-        Assert.True(correct >= 9, string.Join("\n", items.Zip(answers).Select(p => $"{p.First.Question} → {p.Second} (expected {p.First.Answer})")));
+        Assert.True(correct >= 13, string.Join("\n", items.Zip(answers).Select(p => $"{p.First.Question} → {p.Second} (expected {p.First.Answer})")));
         // The answer text reads as a sentence: the decoder puts punctuation straight after the word.
         Assert.Contains(answers, a => a.EndsWith('.') && !a.EndsWith(" .", StringComparison.Ordinal));
     }

@@ -14,11 +14,14 @@ public class DemoShowcaseTests
         var entries = DemoShowcase.Write(folder.Path, runtime);
 
         Assert.Equal(DemoShowcase.Samples.Count, entries.Count);
-        Assert.InRange(entries.Count, 5, 8);
+        Assert.InRange(entries.Count, QuestionKinds.All.Count, 10);
         Assert.Equal(QuestionKinds.All.ToHashSet(), entries.Select(e => e.Item.Kind).ToHashSet());
         // The yes/no pair shows both answers.
         Assert.StartsWith("Yes", entries.Single(e => e.Sample.Name == "exist-yes").Item.Answer);
         Assert.StartsWith("No", entries.Single(e => e.Sample.Name == "exist-no").Item.Answer);
+        // The list answers name several objects.
+        Assert.True(entries.Single(e => e.Sample.Name == "color-group").Item.EvidenceObjects.Count >= 2);
+        Assert.True(entries.Single(e => e.Sample.Name == "describe").Item.EvidenceObjects.Count >= 3);
         string index = File.ReadAllText(Path.Combine(folder.Path, DemoShowcase.IndexFile));
         foreach (var e in entries)
         {

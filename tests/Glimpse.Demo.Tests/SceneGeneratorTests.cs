@@ -52,6 +52,10 @@ public class SceneGeneratorTests
         Assert.Equal(new HashSet<int> { 0, 1, 2, 3, 4 }, counts);
         var exist = items.Where(i => i.Kind == QuestionKind.Exist).Select(i => i.Answer.StartsWith("Yes", StringComparison.Ordinal)).ToHashSet();
         Assert.Equal(2, exist.Count);
+        var described = items.Where(i => i.Kind == QuestionKind.Describe).Select(i => i.Scene.Objects.Count).ToHashSet();
+        Assert.Equal(new HashSet<int> { 1, 2, 3, 4 }, described);
+        var grouped = items.Where(i => i.Kind == QuestionKind.ColorGroup).Select(i => i.EvidenceObjects.Count).ToHashSet();
+        Assert.Equal(new HashSet<int> { 1, 2, 3, 4 }, grouped);
         Assert.Contains(items, i => i.Scene.Clutter.Count > 0);
         Assert.Contains(items, i => i.Scene.Clutter.Count == 0);
     }
@@ -122,6 +126,35 @@ public class SceneGeneratorTests
                     Assert.Equal(asked, evidence);
                     break;
                 }
+                case QuestionKind.Describe:
+                {
+                    // Every object, each once, in reading order.
+                    Assert.Equal(Enumerable.Range(0, objects.Count).ToHashSet(), item.EvidenceObjects.ToHashSet());
+                    Assert.Equal(objects.Count, item.EvidenceObjects.Count);
+                    AssertReadingOrder(item.Scene, item.EvidenceObjects);
+                    Assert.Equal("Describe the scene.", item.Question);
+                    string listed = string.Join(", ", evidence.Select(o => $"a {o.Description}"));
+                    if (evidence.Count > 1) listed = string.Join(", ", evidence.SkipLast(1).Select(o => $"a {o.Description}")) + $" and a {evidence[^1].Description}";
+                    Assert.Equal($"There is {listed}.", item.Answer);
+                    break;
+                }
+                case QuestionKind.ColorGroup:
+                {
+                    var color = ObjectColors.All.Single(c => item.Question == $"Which objects are {c.Name()}?");
+                    // The evidence is exactly the objects of that colour, in reading order, and the answer names their shapes so.
+                    Assert.Equal(Enumerable.Range(0, objects.Count).Where(i => objects[i].Color == color).ToHashSet(), item.EvidenceObjects.ToHashSet());
+                    Assert.NotEmpty(evidence);
+                    AssertReadingOrder(item.Scene, item.EvidenceObjects);
+                    Assert.All(evidence, o => Assert.Equal(color, NearestColor(MeanColor(item, objects.ToList().IndexOf(o)))));
+                    string expected = evidence.Count switch
+                    {
+                        1 => $"The {evidence[0].Shape.Name()} is {color.Name()}.",
+                        2 => $"The {evidence[0].Shape.Name()} and the {evidence[1].Shape.Name()} are {color.Name()}.",
+                        _ => "The " + string.Join(", the ", evidence.SkipLast(1).Select(o => o.Shape.Name())) + $" and the {evidence[^1].Shape.Name()} are {color.Name()}.",
+                    };
+                    Assert.Equal(expected, item.Answer);
+                    break;
+                }
                 case QuestionKind.Relation:
                 {
                     Assert.Equal(2, evidence.Count);
@@ -136,6 +169,68 @@ public class SceneGeneratorTests
                 }
             }
         }
+    }
+
+    /// <summary>Rows top to bottom, and within a row columns left to right, of the objects' grid cells.</summary>
+    private static void AssertReadingOrder(Scene scene, IReadOnlyList<int> order)
+    {
+        var cells = order.Select(i => ((int)(scene.Objects[i].Y / scene.CellSize), (int)(scene.Objects[i].X / scene.CellSize))).ToList();
+        for (int k = 1; k < cells.Count; k++)
+            Assert.True(cells[k].Item1 > cells[k - 1].Item1 || (cells[k].Item1 == cells[k - 1].Item1 && cells[k].Item2 > cells[k - 1].Item2),
+                $"cell {cells[k]} comes after {cells[k - 1]}");
+    }
+
+    [Fact]
+    public void ListAnswersReadAsSentences()
+    {
+        SceneObject O(ShapeKind s, ObjectColor c) => new(s, c, default, 0, 0, 1, 0);
+        Assert.Equal("There is a red circle.", Phrasing.Describe([O(ShapeKind.Circle, ObjectColor.Red)]).Answer);
+        Assert.Equal("There is a red circle and a blue star.", Phrasing.Describe([O(ShapeKind.Circle, ObjectColor.Red), O(ShapeKind.Star, ObjectColor.Blue)]).Answer);
+        Assert.Equal("There is a red circle, a blue star and a green square.",
+            Phrasing.Describe([O(ShapeKind.Circle, ObjectColor.Red), O(ShapeKind.Star, ObjectColor.Blue), O(ShapeKind.Square, ObjectColor.Green)]).Answer);
+        Assert.Equal(("Which objects are red?", "The circle is red."), Phrasing.ColorGroup(ObjectColor.Red, [ShapeKind.Circle]));
+        Assert.Equal("The circle and the star are red.", Phrasing.ColorGroup(ObjectColor.Red, [ShapeKind.Circle, ShapeKind.Star]).Answer);
+        Assert.Equal("The circle, the star and the square are red.", Phrasing.ColorGroup(ObjectColor.Red, [ShapeKind.Circle, ShapeKind.Star, ShapeKind.Square]).Answer);
+    }
+
+    [Fact]
+    public void ColorGroupScenesOftenHoldSeveralObjectsOfTheAskedColour()
+    {
+        var items = Enumerable.Range(0, 400).Select(i => Generator.Generate(DatasetSplits.Seed(DatasetSplit.Train, i), QuestionKind.ColorGroup)).ToList();
+        double several = items.Count(i => i.EvidenceObjects.Count >= 2) / (double)items.Count;
+        Assert.InRange(several, 0.4, 0.6);
+        // Follow-up questions (training's) ask only about colours the scene holds.
+        var rng = new Random(1);
+        foreach (var item in items.Take(50))
+            Assert.NotEmpty(SceneQuestions.Random(item.Scene, QuestionKind.ColorGroup, rng)!.EvidenceObjects);
+    }
+
+    [Fact]
+    public void ScenesFollowTheModelsSize()
+    {
+        // A deep model's folder (192 px, 32 px patches) gives 6 × 6 scenes; the default model's the default; a model
+        // with small patches (a real checkpoint) or no config the default too.
+        using var folder = new TempFolder();
+        Glimpse.Demo.ModelFiles.DemoModelShape.Deep.WriteModelFiles(folder.Path);
+        var deep = SceneOptions.ForModel(folder.Path);
+        Assert.Equal((192, 192, 32), (deep.Width, deep.Height, deep.CellSize));
+        var items = Enumerable.Range(0, 50).Select(i => new SceneGenerator(deep).Generate(DatasetSplits.Seed(DatasetSplit.Test, i))).ToList();
+        Assert.All(items, i => Assert.Equal((192, 32), (i.Scene.Width, i.Scene.CellSize)));
+        Assert.Contains(items, i => i.Scene.Objects.Any(o => o.X > 128 || o.Y > 128));
+
+        using var small = new TempFolder();
+        (Glimpse.Demo.ModelFiles.DemoModelShape.Deep with { ImageSize = 336, PatchSize = 14 }).WriteModelFiles(small.Path);
+        Assert.Equal(new SceneOptions(), SceneOptions.ForModel(small.Path));
+        using var empty = new TempFolder();
+        Assert.Equal(new SceneOptions(), SceneOptions.ForModel(empty.Path));
+
+        // The synthetic eval source, asked for a model, draws its items at that model's size.
+        SyntheticEvalSource.Register();
+        var source = Glimpse.Core.Evaluation.EvalSources.Open(SyntheticEvalSource.Name, new Glimpse.Core.Evaluation.EvalSourceRequest(3, 0, folder.Path));
+        Assert.All(source.Items, item => Assert.Equal(192, source.LoadImage(item).Width));
+        Assert.Equal(192, source.LoadReference(source.Items[0])!.Width);
+        var plain = Glimpse.Core.Evaluation.EvalSources.Open(SyntheticEvalSource.Name, new Glimpse.Core.Evaluation.EvalSourceRequest(3));
+        Assert.Equal(128, plain.LoadImage(plain.Items[0]).Width);
     }
 
     [Fact]

@@ -59,6 +59,26 @@ public class TrainingTests
     }
 
     [Fact]
+    public void TheCommandLineRecordsTheShapeAndWeightsThatDifferFromTheDefaults()
+    {
+        var plain = new DemoTrainingOptions { OutputDirectory = Path.Combine(Environment.CurrentDirectory, "m") };
+        Assert.Equal("train-demo --out m --seed 1 --steps 10000 --minutes 30", plain.CommandLine());
+        var deep = plain with
+        {
+            Shape = DemoModelShape.Deep with { VisionLayers = 2 },
+            PeakLearningRate = 0.0015,
+            KindWeights = DemoTrainingOptions.ParseKindWeights("describe=4, relation=2.5", plain.KindWeights),
+        };
+        Assert.Equal("train-demo --out m --seed 1 --steps 10000 --minutes 30 --learning-rate 0.0015 --image-size 192 --vision-layers 2 --text-hidden 96 --text-layers 8 "
+            + "--text-intermediate 288 --kind-weights color=1,shape=0.4,relation=2.5,count=0.7,exist=1.2,describe=4,color_group=1.5", deep.CommandLine());
+        Assert.Equal(36, deep.Shape.ImageTokens);
+        Assert.Equal((192, 32), (deep.Scenes.Width, deep.Scenes.CellSize));
+        Assert.Throws<ArgumentException>(() => DemoTrainingOptions.ParseKindWeights("banana=2", plain.KindWeights));
+        Assert.Throws<ArgumentException>(() => DemoTrainingOptions.ParseKindWeights("describe=-1", plain.KindWeights));
+        Assert.Throws<ArgumentException>(() => (DemoModelShape.Deep with { PatchSize = 40 }).Validate());
+    }
+
+    [Fact]
     public void TheBatchedForwardEqualsOneSequenceAtATime()
     {
         // Right padding and batching must not change a single logit the loss reads.

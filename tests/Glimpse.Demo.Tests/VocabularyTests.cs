@@ -27,6 +27,22 @@ public class VocabularyTests
             Assert.DoesNotContain(DemoVocabulary.UnknownId, ids);
             Assert.Equal(sentence, tokenizer.Decode(ids));
         }
+        // The list answers cover every word they can produce: every generated question and answer encodes whole.
+        var generator = new SceneGenerator();
+        foreach (var kind in QuestionKinds.All)
+        for (int i = 0; i < 100; i++)
+        {
+            var item = generator.Generate(DatasetSplits.Seed(DatasetSplit.Test, i), kind);
+            foreach (string text in new[] { item.Question, item.Answer })
+            {
+                long[] ids = tokenizer.Encode(text, addSpecialTokens: false);
+                Assert.DoesNotContain(DemoVocabulary.UnknownId, ids);
+                Assert.Equal(text, tokenizer.Decode(ids));
+            }
+        }
+        Assert.Contains("Describe the scene.", sentences);
+        Assert.Contains("There is a red circle, a blue square, a purple triangle and a green cross.", sentences);
+        Assert.Contains("The circle, the square and the triangle are red.", sentences);
         Assert.Equal([DemoVocabulary.BosId, .. tokenizer.Encode("Is there a red star?", addSpecialTokens: false)],
             tokenizer.Encode("Is there a red star?"));
         Assert.Contains(DemoVocabulary.UnknownId, tokenizer.Encode("What colour is the banana?", addSpecialTokens: false));

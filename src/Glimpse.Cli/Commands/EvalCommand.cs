@@ -74,7 +74,7 @@ internal static class EvalCommand
             string dataName = CommonOptions.Require(parse.GetValue(data), "--data");
             var load = CommonOptions.LoadOptions(settings.Precision, parse, device);
             // The data is opened (and checked line by line) before the model loads: a bad folder fails in a second.
-            var source = EvalSources.Open(dataName, new EvalSourceRequest(parse.GetValue(count), options.Seed));
+            var source = EvalSources.Open(dataName, new EvalSourceRequest(parse.GetValue(count), options.Seed, modelDir));
             string outDir = Path.GetFullPath(parse.GetValue(output)!);
 
             var run = Run(modelDir, load, source, options);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Glimpse.Demo.ModelFiles;
 using Glimpse.Demo.Training;
 using Spectre.Console;
 
@@ -20,12 +21,66 @@ internal static class TrainDemoCommand
         var target = new Option<double>("--target") { Description = "Stop early once validation accuracy reaches this.", DefaultValueFactory = _ => defaults.TargetAccuracy };
         var testItems = new Option<int>("--test-items") { Description = "Held-out test items answered by the saved model.", DefaultValueFactory = _ => defaults.TestItems };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => defaults.Threads };
+        var preset = new Option<string>("--preset")
+        {
+            Description = "Model shape to start from: default (128 px, 16 image tokens, 4 decoder layers: glimpse-demo) or deep (192 px, 36 image tokens, 8 decoder layers of width 96: glimpse-demo-deep). The shape options below override it.",
+            DefaultValueFactory = _ => "default",
+        };
+        Option<int?> ShapeOption(string name, string description) => new(name) { Description = description };
+        var imageSize = ShapeOption("--image-size", "Image side in pixels (scenes are drawn at this size).");
+        var patchSize = ShapeOption("--patch-size", "Vision patch side in pixels (scenes put one object in a cell of this size).");
+        var visionHidden = ShapeOption("--vision-hidden", "Vision tower width.");
+        var visionLayers = ShapeOption("--vision-layers", "Vision tower layers.");
+        var visionHeads = ShapeOption("--vision-heads", "Vision tower attention heads.");
+        var visionIntermediate = ShapeOption("--vision-intermediate", "Vision tower MLP width.");
+        var textHidden = ShapeOption("--text-hidden", "Decoder width.");
+        var textLayers = ShapeOption("--text-layers", "Decoder layers.");
+        var textHeads = ShapeOption("--text-heads", "Decoder attention heads.");
+        var textIntermediate = ShapeOption("--text-intermediate", "Decoder MLP width.");
+        var kindWeights = new Option<string?>("--kind-weights")
+        {
+            Description = $"Relative weights of the question kinds in training, e.g. describe=3,relation=2 (others keep theirs; defaults {DemoTrainingOptions.FormatKindWeights(defaults.KindWeights)}).",
+        };
         var command = new Command("train-demo", "Train the small demo LLaVA model on synthetic grounded VQA and save it as a Hugging Face folder.")
         {
-            output, seed, minutes, steps, batch, questions, learningRate, target, testItems, threads,
+            output, seed, minutes, steps, batch, questions, learningRate, target, testItems, threads, preset,
+            imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textIntermediate,
+            kindWeights,
         };
         command.SetAction(parse => CommonOptions.Run(() =>
         {
+            DemoModelShape shape;
+            try
+            {
+                var p = DemoModelShape.Preset(parse.GetValue(preset)!);
+                shape = p with
+                {
+                    ImageSize = parse.GetValue(imageSize) ?? p.ImageSize,
+                    PatchSize = parse.GetValue(patchSize) ?? p.PatchSize,
+                    VisionHidden = parse.GetValue(visionHidden) ?? p.VisionHidden,
+                    VisionLayers = parse.GetValue(visionLayers) ?? p.VisionLayers,
+                    VisionHeads = parse.GetValue(visionHeads) ?? p.VisionHeads,
+                    VisionIntermediate = parse.GetValue(visionIntermediate) ?? p.VisionIntermediate,
+                    TextHidden = parse.GetValue(textHidden) ?? p.TextHidden,
+                    TextLayers = parse.GetValue(textLayers) ?? p.TextLayers,
+                    TextHeads = parse.GetValue(textHeads) ?? p.TextHeads,
+                    TextIntermediate = parse.GetValue(textIntermediate) ?? p.TextIntermediate,
+                };
+                shape.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new UserInputException(e.Message);
+            }
+            IReadOnlyDictionary<Glimpse.Demo.Questions.QuestionKind, double> weights;
+            try
+            {
+                weights = parse.GetValue(kindWeights) is { } text ? DemoTrainingOptions.ParseKindWeights(text, defaults.KindWeights) : defaults.KindWeights;
+            }
+            catch (ArgumentException e)
+            {
+                throw new UserInputException($"--kind-weights: {e.Message}");
+            }
             var options = defaults with
             {
                 OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
@@ -38,7 +93,10 @@ internal static class TrainDemoCommand
                 TargetAccuracy = parse.GetValue(target),
                 TestItems = parse.GetValue(testItems),
                 Threads = parse.GetValue(threads),
+                Shape = shape,
+                KindWeights = weights,
             };
+            Console.WriteLine($"glimpse {options.CommandLine()}");
             var report = Run(options);
             AnsiConsole.MarkupLine($"[bold]Stopped:[/] {Markup.Escape(report.StopReason)} after {report.Steps} steps, {report.TrainingTime.TotalMinutes:F1} min");
             AnsiConsole.MarkupLine($"[bold]Validation:[/] {Markup.Escape(report.Validation.ToString())}");

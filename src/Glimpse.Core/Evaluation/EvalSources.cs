@@ -18,8 +18,11 @@ public interface IEvalItemSource
     ReferenceImage? LoadReference(EvalItem item);
 }
 
-/// <summary>What a source is asked for: at most <see cref="Count"/> items (all when null), made with <see cref="Seed"/> where that matters.</summary>
-public sealed record EvalSourceRequest(int? Count = null, int Seed = 0);
+/// <summary>
+/// What a source is asked for: at most <see cref="Count"/> items (all when null), made with <see cref="Seed"/> where that
+/// matters, for the model folder <see cref="Model"/> (a generator may draw its images at that model's input size).
+/// </summary>
+public sealed record EvalSourceRequest(int? Count = null, int Seed = 0, string? Model = null);
 
 /// <summary>
 /// The data sources <c>glimpse eval --data NAME</c> knows by name; anything else is a dataset folder. A generator

@@ -29,6 +29,30 @@ public sealed record DemoModelShape
 
     public int ImageTokens => ImageSize / PatchSize * (ImageSize / PatchSize);
 
+    /// <summary>
+    /// The benchmark's deeper model (glimpse-demo-deep): 192 px images in 32 px patches (a 6 × 6 grid, 36 image tokens)
+    /// and an 8-layer decoder, narrower (width 96, MLP 288) so that a step costs little more than the default model's and
+    /// it still trains on two CPU cores in an hour.
+    /// </summary>
+    public static DemoModelShape Deep { get; } = new() { ImageSize = 192, TextLayers = 8, TextHidden = 96, TextIntermediate = 288 };
+
+    /// <summary>The named shapes <c>glimpse train-demo --preset</c> takes.</summary>
+    public static DemoModelShape Preset(string name) => name.ToLowerInvariant() switch
+    {
+        "default" => new DemoModelShape(),
+        "deep" => Deep,
+        _ => throw new ArgumentException($"Unknown preset '{name}': default or deep."),
+    };
+
+    public void Validate()
+    {
+        if (PatchSize < 8 || ImageSize % PatchSize != 0 || ImageSize / PatchSize < 2)
+            throw new ArgumentException($"the image size ({ImageSize}) must be a multiple of the patch size ({PatchSize}, at least 8 px), at least 2 patches a side");
+        if (VisionHidden % VisionHeads != 0) throw new ArgumentException($"the vision width ({VisionHidden}) must be a multiple of its heads ({VisionHeads})");
+        if (TextHidden % TextHeads != 0) throw new ArgumentException($"the decoder width ({TextHidden}) must be a multiple of its heads ({TextHeads})");
+        if (VisionLayers < 1 || TextLayers < 1 || VisionIntermediate < 1 || TextIntermediate < 1) throw new ArgumentException("layers and MLP widths must be positive");
+    }
+
     /// <summary>Writes config.json, preprocessor_config.json, generation_config.json, tokenizer.json and tokenizer_config.json.</summary>
     public void WriteModelFiles(string folder)
     {

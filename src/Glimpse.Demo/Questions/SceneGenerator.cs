@@ -14,6 +14,9 @@ public sealed class SceneGenerator
     private static readonly (ShapeKind Shape, ObjectColor Color)[] AllPairs =
         ShapeNames.All.SelectMany(s => ObjectColors.All.Select(c => (s, c))).ToArray();
 
+    /// <summary>How many objects a scene can hold at most: one of each colour-and-shape pair.</summary>
+    public static int DistinctObjects => AllPairs.Length;
+
     public SceneOptions Options { get; }
 
     public SceneGenerator(SceneOptions? options = null)
@@ -39,6 +42,8 @@ public sealed class SceneGenerator
         QuestionKind.Relation => RelationItem(rng, seed),
         QuestionKind.Count => CountItem(rng, seed),
         QuestionKind.Exist => ExistItem(rng, seed),
+        QuestionKind.Describe => DescribeItem(rng, seed),
+        QuestionKind.ColorGroup => ColorGroupItem(rng, seed),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -85,6 +90,23 @@ public sealed class SceneGenerator
         }
         var scene = Compose(rng, specs);
         return new GroundedItem(seed, scene, SceneQuestions.Exist(scene, asked.Color, asked.Shape));
+    }
+
+    private GroundedItem DescribeItem(Random rng, int seed)
+    {
+        var scene = Compose(rng, Fill(rng, [], rng.Next(1, Options.MaxObjects + 1), _ => true));
+        return new GroundedItem(seed, scene, SceneQuestions.Describe(scene));
+    }
+
+    /// <summary>Half the scenes hold one object of the asked colour, half two or more (up to the object limit).</summary>
+    private GroundedItem ColorGroupItem(Random rng, int seed)
+    {
+        var color = Pick(rng, ObjectColors.All);
+        int asked = rng.Next(2) == 0 ? 1 : rng.Next(2, Options.MaxObjects + 1);
+        var group = Fill(rng, [], asked, p => p.Color == color);
+        var specs = Fill(rng, group, rng.Next(asked, Options.MaxObjects + 1), p => p.Color != color);
+        var scene = Compose(rng, specs);
+        return new GroundedItem(seed, scene, SceneQuestions.ColorGroup(scene, color));
     }
 
     private GroundedItem RelationItem(Random rng, int seed)

@@ -8,8 +8,8 @@ public sealed record SceneQuestion(QuestionKind Kind, string Question, string An
 /// <summary>
 /// The questions a given scene supports, each only where its answer is unambiguous: a colour question about a shape
 /// the scene holds once, a shape question about a colour it holds once, a relation question where exactly one object
-/// lies clearly on that side of the anchor and every other one clearly on the other side; counts and existence are
-/// always well defined.
+/// lies clearly on that side of the anchor and every other one clearly on the other side, a colour-group question about
+/// a colour the scene holds; counts, existence and descriptions are always well defined.
 /// </summary>
 public static class SceneQuestions
 {
@@ -47,6 +47,32 @@ public static class SceneQuestions
         var found = Enumerable.Range(0, scene.Objects.Count).Where(i => scene.Objects[i].Color == color && scene.Objects[i].Shape == shape).ToArray();
         var (q, a) = Phrasing.Exist(color, shape, found.Length > 0);
         return new SceneQuestion(QuestionKind.Exist, q, a, found);
+    }
+
+    /// <summary>
+    /// The objects' indices in reading order: by the row of the grid cell an object sits in, top to bottom, then by its
+    /// column, left to right (one object per cell, so the order is total). List answers name objects in this order.
+    /// </summary>
+    public static int[] ReadingOrder(Scene scene) => Enumerable.Range(0, scene.Objects.Count)
+        .OrderBy(i => (int)Math.Floor(scene.Objects[i].Y / scene.CellSize))
+        .ThenBy(i => (int)Math.Floor(scene.Objects[i].X / scene.CellSize))
+        .ToArray();
+
+    /// <summary>"Describe the scene.": every object, in reading order; the evidence is every object.</summary>
+    public static SceneQuestion Describe(Scene scene)
+    {
+        var order = ReadingOrder(scene);
+        var (q, a) = Phrasing.Describe(order.Select(i => scene.Objects[i]).ToList());
+        return new SceneQuestion(QuestionKind.Describe, q, a, order);
+    }
+
+    /// <summary>"Which objects are {color}?": the shapes of that colour in reading order; the evidence is those objects.</summary>
+    public static SceneQuestion ColorGroup(Scene scene, ObjectColor color)
+    {
+        var group = ReadingOrder(scene).Where(i => scene.Objects[i].Color == color).ToArray();
+        if (group.Length == 0) throw new ArgumentException($"the scene holds no {color.Name()} object");
+        var (q, a) = Phrasing.ColorGroup(color, group.Select(i => scene.Objects[i].Shape).ToList());
+        return new SceneQuestion(QuestionKind.ColorGroup, q, a, group);
     }
 
     /// <summary>"Which object is {relation} the {anchor}?", or null where that has no unambiguous answer.</summary>
@@ -94,6 +120,13 @@ public static class SceneQuestions
             {
                 var candidates = indices.SelectMany(a => Enum.GetValues<SpatialRelation>().Select(r => Relation(scene, a, r))).OfType<SceneQuestion>().ToArray();
                 return candidates.Length == 0 ? null : candidates[rng.Next(candidates.Length)];
+            }
+            case QuestionKind.Describe:
+                return Describe(scene);
+            case QuestionKind.ColorGroup:
+            {
+                var colors = objects.Select(o => o.Color).Distinct().Order().ToArray();
+                return ColorGroup(scene, colors[rng.Next(colors.Length)]);
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);

@@ -41,7 +41,8 @@ public sealed class SyntheticEvalSource : IEvalItemSource
             });
         }
         Items = items;
-        Description = $"synthetic grounded VQA, {split.Name()} split items {firstIndex}–{firstIndex + count - 1}";
+        var scenes = generator.Options;
+        Description = $"synthetic grounded VQA, {split.Name()} split items {firstIndex}–{firstIndex + count - 1} ({scenes.Width} px scenes, {scenes.CellSize} px cells)";
     }
 
     public string Description { get; }
@@ -56,9 +57,13 @@ public sealed class SyntheticEvalSource : IEvalItemSource
         return new ReferenceImage(generated.Scene.Width, generated.Scene.Height, mask.Select(inside => inside ? 1.0 : 0.0).ToArray(), ReferenceKind.Mask);
     }
 
-    /// <summary>Registers the source as <see cref="Name"/>: <c>--n</c> items, starting at the request's seed × the count.</summary>
+    /// <summary>
+    /// Registers the source as <see cref="Name"/>: <c>--n</c> items, starting at the request's seed × the count, drawn at
+    /// the size the request's model reads (<see cref="SceneOptions.ForModel"/>; the default scenes without a model).
+    /// </summary>
     public static void Register() =>
-        EvalSources.Register(Name, request => new SyntheticEvalSource(request.Count ?? 200, firstIndex: Math.Max(0, request.Seed) * (request.Count ?? 200)));
+        EvalSources.Register(Name, request => new SyntheticEvalSource(request.Count ?? 200, firstIndex: Math.Max(0, request.Seed) * (request.Count ?? 200),
+            options: request.Model is { } model ? SceneOptions.ForModel(model) : null));
 
     private GroundedItem Item(EvalItem item) => _generated.TryGetValue(item.Id, out var generated)
         ? generated

@@ -20,6 +20,31 @@ public sealed record SceneOptions
     public int Columns => Width / CellSize;
     public int Rows => Height / CellSize;
 
+    /// <summary>
+    /// The scenes a model folder reads as it was trained: drawn at the vision tower's input size (config.json's
+    /// vision_config.image_size) with one object to a patch (vision_config.patch_size), where the patches are at least
+    /// 16 px and the grid 2 to 16 patches a side, as in the models <c>glimpse train-demo</c> makes. Any other model (a
+    /// real checkpoint with 14 px patches, a folder without a vision_config) gets the default scenes, which its processor
+    /// resizes.
+    /// </summary>
+    public static SceneOptions ForModel(string modelDirectory)
+    {
+        var defaults = new SceneOptions();
+        string path = Path.Combine(modelDirectory, "config.json");
+        if (!File.Exists(path)) return defaults;
+        try
+        {
+            var vision = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["vision_config"];
+            if (vision?["image_size"]?.GetValue<int>() is not int size || vision["patch_size"]?.GetValue<int>() is not int patch) return defaults;
+            if (patch < 16 || size % patch != 0 || size / patch is < 2 or > 16) return defaults;
+            return defaults with { Width = size, Height = size, CellSize = patch };
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            return defaults;
+        }
+    }
+
     public void Validate()
     {
         if (CellSize < 8) throw new ArgumentOutOfRangeException(nameof(CellSize), CellSize, "cells need at least 8 pixels");

@@ -40,12 +40,14 @@ public sealed record DemoTrainingOptions
     public DemoModelShape Shape { get; init; } = new();
     /// <summary>
     /// How often each question kind is drawn for training (relative weights). Naming a shape found by its colour and
-    /// counting are learnt first; relations (the one object on a side of another) and existence (a colour and a shape
-    /// together) last, so they get more of the steps.
+    /// counting are learnt first; relations (the one object on a side of another), existence (a colour and a shape
+    /// together) and descriptions (every object, in reading order: the longest answers, each of whose words must be right)
+    /// last, so they get more of the steps.
     /// </summary>
     public IReadOnlyDictionary<QuestionKind, double> KindWeights { get; init; } = new Dictionary<QuestionKind, double>
     {
         [QuestionKind.Color] = 1.0, [QuestionKind.Shape] = 0.4, [QuestionKind.Relation] = 3.0, [QuestionKind.Count] = 0.7, [QuestionKind.Exist] = 1.2,
+        [QuestionKind.Describe] = 2.5, [QuestionKind.ColorGroup] = 1.5,
     };
 
     public SceneOptions Scenes => new() { Width = Shape.ImageSize, Height = Shape.ImageSize, CellSize = Shape.PatchSize };
@@ -63,6 +65,66 @@ public sealed record DemoTrainingOptions
         ArgumentOutOfRangeException.ThrowIfNegative(TestItems);
         if (MaxMinutes <= 0) throw new ArgumentOutOfRangeException(nameof(MaxMinutes), MaxMinutes, "must be positive");
         if (PeakLearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(PeakLearningRate), PeakLearningRate, "must be positive");
+        Shape.Validate();
+        Scenes.Validate();
+    }
+
+    /// <summary>
+    /// The <c>glimpse train-demo</c> arguments that reproduce these options: the output folder (relative to the current
+    /// folder where it lies below it), seed, schedule and time limit, then every option that differs from the defaults.
+    /// </summary>
+    public string CommandLine()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var d = new DemoTrainingOptions { OutputDirectory = OutputDirectory };
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, OutputDirectory);
+        string outPath = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? OutputDirectory : relative.Replace('\\', '/');
+        var args = new List<string> { "--out", outPath, "--seed", Seed.ToString(c), "--steps", MaxSteps.ToString(c), "--minutes", MaxMinutes.ToString(c) };
+        void Add<T>(string name, T value, T fallback) where T : IFormattable
+        {
+            if (!EqualityComparer<T>.Default.Equals(value, fallback)) args.AddRange([name, value.ToString(null, c)]);
+        }
+        Add("--batch-size", BatchSize, d.BatchSize);
+        Add("--questions-per-image", QuestionsPerImage, d.QuestionsPerImage);
+        Add("--learning-rate", PeakLearningRate, d.PeakLearningRate);
+        Add("--target", TargetAccuracy, d.TargetAccuracy);
+        Add("--test-items", TestItems, d.TestItems);
+        Add("--threads", Threads, d.Threads);
+        var s = Shape;
+        var ds = d.Shape;
+        Add("--image-size", s.ImageSize, ds.ImageSize);
+        Add("--patch-size", s.PatchSize, ds.PatchSize);
+        Add("--vision-hidden", s.VisionHidden, ds.VisionHidden);
+        Add("--vision-layers", s.VisionLayers, ds.VisionLayers);
+        Add("--vision-heads", s.VisionHeads, ds.VisionHeads);
+        Add("--vision-intermediate", s.VisionIntermediate, ds.VisionIntermediate);
+        Add("--text-hidden", s.TextHidden, ds.TextHidden);
+        Add("--text-layers", s.TextLayers, ds.TextLayers);
+        Add("--text-heads", s.TextHeads, ds.TextHeads);
+        Add("--text-intermediate", s.TextIntermediate, ds.TextIntermediate);
+        if (!KindWeights.OrderBy(k => k.Key).SequenceEqual(d.KindWeights.OrderBy(k => k.Key)))
+            args.AddRange(["--kind-weights", FormatKindWeights(KindWeights)]);
+        return "train-demo " + string.Join(" ", args);
+    }
+
+    /// <summary>"color=1,shape=0.4,…": the form <c>--kind-weights</c> takes.</summary>
+    public static string FormatKindWeights(IReadOnlyDictionary<QuestionKind, double> weights) =>
+        string.Join(",", weights.OrderBy(k => k.Key).Select(k => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{k.Key.Tag()}={k.Value}")));
+
+    /// <summary>Reads "describe=3,relation=2.5" over <paramref name="defaults"/>: the kinds named get those weights, the rest keep theirs.</summary>
+    public static IReadOnlyDictionary<QuestionKind, double> ParseKindWeights(string text, IReadOnlyDictionary<QuestionKind, double> defaults)
+    {
+        var weights = new Dictionary<QuestionKind, double>(defaults);
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var pieces = part.Split('=', StringSplitOptions.TrimEntries);
+            var kind = QuestionKinds.All.Where(k => k.Tag() == pieces[0].ToLowerInvariant()).Cast<QuestionKind?>().FirstOrDefault();
+            if (pieces.Length != 2 || kind is null
+                || !double.TryParse(pieces[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double w) || w < 0)
+                throw new ArgumentException($"'{part}' is not KIND=WEIGHT with a kind of {string.Join(", ", QuestionKinds.All.Select(k => k.Tag()))} and a weight ≥ 0.");
+            weights[kind.Value] = w;
+        }
+        return weights;
     }
 }
 

@@ -30,13 +30,13 @@ public sealed record DemoTrainingReport
         text.AppendLine();
         text.AppendLine("A small LLaVA-architecture model (CLIP-style vision tower, two-layer MLP projector, Llama decoder) trained from");
         text.AppendLine("scratch on Glimpse's synthetic grounded VQA (`src/Glimpse.Demo/Questions`): coloured shapes, questions about colour,");
-        text.AppendLine("shape, spatial relations, counts and existence, answered in whole sentences. It is a Hugging Face LLaVA folder and");
+        text.AppendLine("shape, spatial relations, counts, existence, the objects of a colour and the whole scene, answered in whole sentences. It is a Hugging Face LLaVA folder and");
         text.AppendLine("loads with the same code as real checkpoints. It only knows these scenes.");
         text.AppendLine();
         text.AppendLine("## How it was made");
         text.AppendLine();
         text.AppendLine("```bash");
-        text.AppendLine(string.Create(c, $"dotnet run -c Release --project src/Glimpse.Cli -- train-demo --out src/Glimpse.Demo/models/glimpse-demo --seed {o.Seed} --steps {o.MaxSteps} --minutes {o.MaxMinutes}"));
+        text.AppendLine($"dotnet run -c Release --project src/Glimpse.Cli -- {o.CommandLine()}");
         text.AppendLine("```");
         text.AppendLine();
         text.AppendLine("| | |");
@@ -44,6 +44,7 @@ public sealed record DemoTrainingReport
         text.AppendLine(string.Create(c, $"| seed | {o.Seed} |"));
         text.AppendLine(string.Create(c, $"| steps | {Steps} of a {o.MaxSteps}-step schedule ({StopReason}) |"));
         text.AppendLine(string.Create(c, $"| batch | {o.BatchSize} fresh scenes a step, {o.QuestionsPerImage} questions about each as one conversation ({Steps * o.BatchSize:N0} scenes, {Steps * o.BatchSize * o.QuestionsPerImage:N0} answers in all) |"));
+        text.AppendLine(string.Create(c, $"| question kinds | drawn by weight: {string.Join(", ", o.KindWeights.OrderBy(k => k.Key).Select(k => string.Create(c, $"{k.Key.Tag()} {k.Value}")))} |"));
         text.AppendLine(string.Create(c, $"| vision warm-up | {o.VisionWarmupSteps} steps of {o.VisionWarmupBatchSize} crowded scenes, the probe's loss alone |"));
         text.AppendLine(string.Create(c, $"| auxiliary loss | per-patch shape, colour and grid-position read-out of the image tokens, weight {o.PatchLossWeight} (dropped after training) |"));
         text.AppendLine(string.Create(c, $"| optimiser | AdamW, peak learning rate {o.PeakLearningRate}, {o.WarmupSteps} warm-up steps, cosine decay, weight decay {o.WeightDecay}, gradient clip {o.GradientClip} |"));

@@ -25,8 +25,10 @@ public static class VisionWarmup
         foreach (var p in parameters) p.requires_grad = true;
         using var optimizer = torch.optim.AdamW(parameters, options.PeakLearningRate, weight_decay: options.WeightDecay);
         var schedule = new LearningRateSchedule(options.PeakLearningRate, Math.Min(options.WarmupSteps, options.VisionWarmupSteps / 4), options.VisionWarmupSteps, FinalFraction: 0.3);
-        var rng = new Random(HashCode.Combine(options.Seed, "vision-warmup"));
-        int cells = generator.Options.Columns * generator.Options.Rows;
+        // A stream of its own, derived from the seed alone (HashCode.Combine would differ from process to process).
+        var rng = new Random(unchecked(options.Seed * 1_000_003 + 0x5EED));
+        // Up to one object a cell, but no more than there are distinct colour-and-shape pairs (a 6 × 6 grid has more cells).
+        int cells = Math.Min(generator.Options.Columns * generator.Options.Rows, SceneGenerator.DistinctObjects);
         int imageSize = options.Shape.ImageSize;
         double shapeAccuracy = 0, colorAccuracy = 0, loss = 0;
         model.train();
