@@ -58,9 +58,10 @@ public sealed class ManifestValidatorTests
             ["row_normalize"] = false, ["layer_fraction"] = 0.25, ["token_weights"] = "confidence", ["target"] = "log-prob",
             ["grad_region"] = "full", ["exclude_self"] = false, ["per_token_maps"] = true, ["chunk_size"] = 3,
             ["memory_budget_mib"] = 64, ["normalize"] = "rank", ["precision"] = "bfloat16-mixed",
-            ["propagation"] = "plain",
+            ["propagation"] = "plain", ["answer_tokens"] = "top-k", ["top_k"] = 5,
         };
-        Assert.Equal(ExplainOptions.Names.Order(), options.Select(o => o.Key).Order());
+        // Every option GLIMPSE takes (layer is raw attention's and Grad-CAM's: below).
+        Assert.Equal(ExplainOptions.All.Where(o => o.AppliesTo(ExplainMethods.Get("glimpse"))).Select(o => o.Name).Order(), options.Select(o => o.Key).Order());
 
         var settings = Validate(TestManifests.Valid().With("options", options)).Settings!;
 
@@ -69,10 +70,15 @@ public sealed class ManifestValidatorTests
             Lambda = 2.0, Epsilon = 0.001, DepthLambda = -1.5, DepthPrior = false, HeadWeighting = HeadWeighting.Mean,
             RowNormalize = false, LayerFraction = 0.25, TokenWeights = TokenWeighting.Confidence, Target = GradientTarget.LogProbability,
             GradientRegion = GradientRegion.Full, ExcludeSelf = false, PerTokenMaps = true, ChunkSize = 3, MemoryBudgetBytes = 64L << 20,
-            Propagation = PropagationRule.Plain,
+            Propagation = PropagationRule.Plain, AnswerTokens = AnswerTokenSelection.TopK, TopK = 5,
         }, settings.Glimpse);
         Assert.Equal(MapNormalization.Rank, settings.Normalization);
         Assert.Equal(ModelPrecision.BFloat16Mixed, settings.Precision);
+
+        var raw = Validate(TestManifests.Valid().With("method", "raw-attention").With("options", new JsonObject { ["layer"] = -2 }));
+        Assert.Equal(-2, raw.Settings!.Layer);
+        Assert.Contains(Validate(TestManifests.Valid().With("options", new JsonObject { ["layer"] = 1 })).Problems,
+            p => p.StartsWith("options.layer does not apply to method glimpse", StringComparison.Ordinal));
     }
 
     public static TheoryData<string, string> BrokenManifests()
@@ -115,7 +121,7 @@ public sealed class ManifestValidatorTests
             { Json(valid.With("options", new JsonObject { ["depth_prior"] = "yes" })), "options.depth_prior must be true or false" },
             { Json(valid.With("options", new JsonObject { ["normalize"] = "log" })), "options.normalize must be one of \"minmax\", \"percentile\", \"rank\"" },
             { Json(valid.With("options", new JsonObject { ["precision"] = "bfloat16" })), "options.precision must be one of \"float32\", \"bfloat16-mixed\", not \"bfloat16\"" },
-            { Json(valid.With("options", new JsonObject { ["fast"] = true })), "options.fast is not an option; known: chunk_size" },
+            { Json(valid.With("options", new JsonObject { ["fast"] = true })), "options.fast is not an option; known: answer_tokens, chunk_size" },
             { Json(valid.With("max_new_tokens", 0)), "max_new_tokens must be a whole number in [1, 256], not 0" },
             { Json(valid.With("max_new_tokens", 100000)), "max_new_tokens must be a whole number in [1, 256], not 100000" },
             { Json(valid.With("max_new_tokens", "5")), "max_new_tokens must be a whole number in [1, 256], not \"5\"" },
