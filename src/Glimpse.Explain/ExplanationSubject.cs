@@ -35,15 +35,9 @@ public sealed class ExplanationSubject
     {
         ArgumentNullException.ThrowIfNull(runtime);
         var tokenizer = runtime.Tokenizer;
-        var subject = From(runtime.Model, prompt, answer, imageFeatures);
-        return subject.WithTokens(answer.Generation.NewTokens.Select(id => (tokenizer.TokenText(id), tokenizer.IsSpecial(id) || runtime.EosTokenIds.Contains(id))).ToList());
+        return From(runtime.Model, prompt, answer, imageFeatures,
+            [.. answer.Generation.NewTokens.Select(id => (tokenizer.TokenText(id), tokenizer.IsSpecial(id) || runtime.EosTokenIds.Contains(id)))]);
     }
-
-    private ExplanationSubject WithTokens(IReadOnlyList<(string, bool)> tokens) => new()
-    {
-        Model = Model, SequenceIds = SequenceIds, Image = Image, ImageFeatures = ImageFeatures, VisualPositions = VisualPositions,
-        PromptPositions = PromptPositions, QueryPositions = QueryPositions, AnswerIds = AnswerIds, ImageTokens = ImageTokens, AnswerTokens = tokens,
-    };
 
     /// <summary>The same sequence with only answer tokens <paramref name="indices"/> (ascending) to explain.</summary>
     public ExplanationSubject Select(int[] indices) => new()
@@ -55,8 +49,9 @@ public sealed class ExplanationSubject
         AnswerTokens = AnswerTokens is { } tokens ? [.. indices.Select(t => tokens[t])] : null,
     };
 
-    /// <summary>From a prepared prompt and its generated answer.</summary>
-    public static ExplanationSubject From(VisionLanguageModel model, PreparedPrompt prompt, Answer answer, Tensor? imageFeatures = null) =>
+    /// <summary>From a prepared prompt and its generated answer (with the answer tokens' texts when given).</summary>
+    public static ExplanationSubject From(VisionLanguageModel model, PreparedPrompt prompt, Answer answer, Tensor? imageFeatures = null,
+        IReadOnlyList<(string Text, bool Special)>? answerTokens = null) =>
         new()
         {
             Model = model,
@@ -68,6 +63,7 @@ public sealed class ExplanationSubject
             QueryPositions = answer.QueryPositions.Select(p => (long)p).ToArray(),
             AnswerIds = answer.Generation.NewTokens,
             ImageTokens = prompt.ImageTokens,
+            AnswerTokens = answerTokens,
         };
 
     /// <summary>Checks the sets against each other and the sequence; a bad subject fails here, not in native code.</summary>

@@ -248,7 +248,8 @@ public static class EvalHtmlReport
         page.Append("<section class=\"card\" id=\"examples\">\n<h2>Examples</h2>\n<p class=\"note\">Each method's map over the image (min-max normalised per map, viridis: brighter is more relevant).</p>\n");
         page.Append("<div class=\"scroll\"><table class=\"examples\">\n<thead><tr><th>item</th><th>image</th>");
         if (references) page.Append("<th>reference</th>");
-        foreach (var m in run.Options.Labels) page.Append($"<th>{Encode(m)}</th>");
+        var labels = run.Options.Labels;
+        foreach (var m in labels) page.Append($"<th>{Encode(m)}</th>");
         page.Append("</tr></thead>\n<tbody>\n");
         foreach (var e in run.Examples)
         {
@@ -258,7 +259,7 @@ public static class EvalHtmlReport
             page.Append($"<tr class=\"example\" data-item=\"{Encode(e.ItemId)}\"><td class=\"question\"><strong>{Encode(e.ItemId)}</strong><br>{Encode(e.Question)}<br><span class=\"answer\">→ {Encode(e.Answer)}</span>{verdict}</td>");
             page.Append($"<td>{Image(e.ImageJpeg, "the image")}</td>");
             if (references) page.Append($"<td>{(e.ReferenceJpeg is { } r ? Image(r, "the reference") : "")}</td>");
-            foreach (var m in run.Options.Labels)
+            foreach (var m in labels)
                 page.Append($"<td>{(e.OverlayJpegs.TryGetValue(m, out var o) ? Image(o, $"{m} map") : "")}</td>");
             page.Append("</tr>\n");
         }
