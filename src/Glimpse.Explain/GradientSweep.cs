@@ -7,6 +7,11 @@ using static TorchSharp.torch;
 namespace Glimpse.Explain;
 
 /// <summary>Receives the answer tokens' attention gradients, one layer at a time, and reduces them at once.</summary>
+/// <remarks>
+/// On the CPU, <see cref="Layer"/> and <see cref="EndChunk"/> run on the sweep's reduction thread, not the caller's
+/// (one thread for all of them, one call at a time, while the caller waits): a consumer must not rely on the caller's
+/// thread-local state.
+/// </remarks>
 public interface IGradientConsumer
 {
     /// <summary>A chunk of answer tokens [first, first + count) starts.</summary>
@@ -55,6 +60,7 @@ public static class GradientSweep
         var backward = new Stopwatch();
         var reduction = new Stopwatch();
         if (mode == SweepMode.Auto) mode = subject.Model.Device.type == DeviceType.CPU ? SweepMode.PerToken : SweepMode.Batched;
+        var runConsumer = ConsumerRunner(subject.Model.Device);
         int chunk = mode == SweepMode.Batched ? Math.Clamp(chunkSize, 1, tokens) : tokens;
 
         for (int first = 0; first < tokens; first += chunk)
@@ -81,16 +87,16 @@ public static class GradientSweep
                 switch (mode)
                 {
                     case SweepMode.Batched:
-                        Backward(pass, consumer, reduction, first, count, scores.sum(), retain: false);
+                        Backward(pass, consumer, runConsumer, reduction, first, count, scores.sum(), retain: false);
                         break;
                     case SweepMode.Summed:
-                        Backward(pass, consumer, reduction, 0, tokens, scores.sum(), retain: false);
+                        Backward(pass, consumer, runConsumer, reduction, 0, tokens, scores.sum(), retain: false);
                         break;
                     case SweepMode.PerToken:
                         for (int t = 0; t < count; t++)
                         {
                             cancellation.ThrowIfCancellationRequested();
-                            Backward(pass, consumer, reduction, t, 1, scores[t], retain: t < count - 1);
+                            Backward(pass, consumer, runConsumer, reduction, t, 1, scores[t], retain: t < count - 1);
                             progress?.Report((t + 1.0) / tokens);
                         }
                         break;
@@ -108,7 +114,8 @@ public static class GradientSweep
         return new Outcome(probabilities, forward.Elapsed.TotalSeconds, backward.Elapsed.TotalSeconds, how, reduction.Elapsed.TotalSeconds);
     }
 
-    private static void Backward(TeacherForcedPass pass, IGradientConsumer consumer, Stopwatch reduction, int first, int count, Tensor target, bool retain)
+    private static void Backward(TeacherForcedPass pass, IGradientConsumer consumer, Action<Action> runConsumer, Stopwatch reduction,
+        int first, int count, Tensor target, bool retain)
     {
         consumer.BeginChunk(first, count);
         pass.Backpropagate([target], (layer, gradient) =>
@@ -117,16 +124,31 @@ public static class GradientSweep
             // The attention A is in the graph (it requires grad): were autograd recording here, every product with it
             // would keep its operands (one [C, H, N, N] copy per layer per token) for as long as anything derived from it
             // lives — the relevance rows live to the end of the explanation. The consumer's work is never differentiated.
-            using (torch.no_grad())
-            using (var scope = NewDisposeScope())
+            // Even the detached views are made where the consumer runs: every handle allocated counts (ReductionThread).
+            runConsumer(() =>
+            {
+                using var noGrad = torch.no_grad();
+                using var scope = NewDisposeScope();
                 consumer.Layer(layer, pass.Attentions[layer][..1].detach(), gradient.detach());
+            });
             reduction.Stop();
         }, retain);
         reduction.Start();
-        using (torch.no_grad())
+        runConsumer(() =>
+        {
+            using var noGrad = torch.no_grad();
             consumer.EndChunk();
+        });
         reduction.Stop();
     }
+
+    /// <summary>
+    /// Where the consumer runs: on the CPU, on the <see cref="ReductionThread"/>, so that its allocations do not split
+    /// the blocks the backward reuses (the reason is there); on an accelerator, where tensor memory comes from the
+    /// device's caching allocator, in the backward's own thread.
+    /// </summary>
+    private static Action<Action> ConsumerRunner(Device device) =>
+        device.type == DeviceType.CPU ? ReductionThread.Shared.Run : static work => work();
 
     /// <summary>z_t (or log p_t) for tokens first … first+count−1; in a batched pass token first + b is read from batch row b.</summary>
     private static Tensor Scores(TeacherForcedPass pass, ExplanationSubject s, int first, int count, bool batched, GradientTarget target)

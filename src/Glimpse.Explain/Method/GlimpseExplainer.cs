@@ -118,8 +118,8 @@ public sealed class GlimpseExplainer(GlimpseOptions options, SweepMode? sweep = 
     /// </summary>
     /// <remarks>
     /// The consumer runs inside backward, between the backward's own [C, H, N, N] temporaries; what it allocates there
-    /// now lives only until it returns. (Resident memory still grows by about one such block per answer token against
-    /// the bare loop of the same backwards — issue 13's open memory goal; this did not change that.)
+    /// lives only until it returns, and on the CPU it runs on the sweep's reduction thread, whose small allocations do
+    /// not split the blocks the backward reuses (see <see cref="ReductionThread"/>).
     /// </remarks>
     private sealed class Consumer(GlimpseOptions options, ExplanationSubject subject, int firstLayer) : IGradientConsumer, IDisposable
     {

@@ -12,10 +12,11 @@ namespace Glimpse.Explain;
 /// The reduction runs inside backward, once per layer per answer token. Written as plain tensor expressions it makes
 /// four fresh [C, H, N, N] temporaries each time (ReLU(g), G, the masked ReLU(g), the einsum's operand), tens of MB
 /// apiece, interleaved with the backward's own temporaries of the same size. On the CPU each is a fresh allocation that
-/// glibc either maps and unmaps (a page fault for every 4 KiB touched) or keeps in its heaps, where the mix of sizes and
-/// lifetimes makes resident memory grow token after token. Here the one large buffer is allocated once per explanation;
-/// ReLU and the product with A run in place in it; the sums over the gradient region and over heads are
-/// matrix–vector products (a 0/1 region vector, a row of ones), which need no masked copies.
+/// glibc either maps and unmaps (a page fault for every 4 KiB touched) or keeps in its heaps. Here the one large buffer
+/// is allocated once per explanation; ReLU and the product with A run in place in it; the sums over the gradient region
+/// and over heads are matrix–vector products (a 0/1 region vector, a row of ones), which need no masked copies. The
+/// small allocations that remain (handles, views, per-head sums) are why the sweep runs this on a thread of its own
+/// (<see cref="ReductionThread"/>).
 /// </remarks>
 public sealed class LayerReducer(GlimpseOptions options) : IDisposable
 {
